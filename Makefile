@@ -1,0 +1,87 @@
+# registrator - plain Makefile.
+#
+#   make                 build/registrator, build/libregistrator.{a,so}
+#   make test            install deps, start dockerd + etcd, run every test
+#                        (plain and under ASan+UBSan; a leak fails the run)
+#   make run             start the local servers and run the daemon in the foreground
+#   make WERROR=         build without -Werror (for packagers)
+#   make SAN=1 BUILD=build/asan   a sanitizer build in its own folder
+
+CC      ?= cc
+BUILD   ?= build
+WERROR  ?= -Werror
+CFLAGS  ?= -O2 -g
+SAN     ?=
+PKGS    := libcurl yajl libconfig
+
+WARN     := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wformat=2 -Wvla $(WERROR)
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+SANFLAGS := $(if $(SAN),$(SANITIZE))
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lyajl -lconfig)
+ALL_CPPFLAGS := -I. -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(CPPFLAGS)
+ALL_CFLAGS   := $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC -fvisibility=hidden $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS  := $(SANFLAGS) $(LDFLAGS)
+
+LIB_SRCS  := $(sort $(wildcard registrator/*.c docker/*.c adapters/*.c))
+LIB_SRCS  := $(filter-out registrator/main.c,$(LIB_SRCS))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ  := $(BUILD)/obj/registrator/main.o
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
+INT_SRCS  := $(sort $(wildcard tests/integration/*.c))
+INT_OBJS  := $(INT_SRCS:%.c=$(BUILD)/obj/%.o)
+
+SONAME  := libregistrator.so.0
+TEST_JOBS ?= 2
+
+.PHONY: all test unit integration run servers clean
+all: $(BUILD)/registrator $(BUILD)/libregistrator.a $(BUILD)/libregistrator.so
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libregistrator.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libregistrator.so: $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,$(SONAME) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/registrator: $(MAIN_OBJ) $(BUILD)/libregistrator.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libregistrator.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion
+
+$(BUILD)/integration-tests: $(INT_OBJS) $(BUILD)/libregistrator.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion
+
+servers:
+	tests/servers.sh start
+
+# The one test command. Plain build first, then the sanitizer build; unit tests
+# run under both, integration tests drive the sanitizer binary (LeakSanitizer
+# makes a leaking run exit non-zero, which fails the test that ran it).
+test: servers
+	$(MAKE) BUILD=build all build/unit-tests build/integration-tests
+	$(MAKE) BUILD=build/asan SAN=1 all build/asan/unit-tests
+	build/unit-tests -j$(TEST_JOBS)
+	ASAN_OPTIONS=detect_leaks=1 build/asan/unit-tests -j$(TEST_JOBS)
+	RG_BIN=build/asan/registrator ASAN_OPTIONS=detect_leaks=1 build/integration-tests -j$(TEST_JOBS)
+
+unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+integration: servers all $(BUILD)/integration-tests
+	RG_BIN=$(BUILD)/registrator $(BUILD)/integration-tests
+
+run: servers all
+	$(BUILD)/registrator -resync 30 -ttl 30 -ttl-refresh 10 etcd://127.0.0.1:2379/services
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
