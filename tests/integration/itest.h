@@ -1,0 +1,34 @@
+/* itest.h - helpers for the integration tests (real dockerd, real etcd).
+ *
+ * Tests drive the registrator binary named by $RG_BIN (default
+ * build/registrator) and the docker CLI. Every test names the containers it
+ * creates with it_name() and removes them itself; waits use deadlines. */
+#ifndef RG_TESTS_ITEST_H
+#define RG_TESTS_ITEST_H
+
+#include <criterion/criterion.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Runs `sh -c CMD` and returns its stdout as a malloc()ed string (never
+ * NULL); *status gets the exit status (or -1) when status is not NULL.
+ * stderr goes to the test's stderr unless the command redirects it. */
+char *it_sh(int *status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Like it_sh but fails the test when the command exits non-zero. */
+char *it_sh_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The binary under test: $RG_BIN or build/registrator. */
+const char *it_bin(void);
+
+/* A name unique to this process and call: "<prefix>-<pid>-<n>". Static
+ * storage of 8 slots, rotating; copy it if you keep more than 8. */
+const char *it_name(const char *prefix);
+
+/* Polls cond(ud) every 20 ms until it is true or `seconds` pass. */
+bool it_wait(double seconds, bool (*cond)(void *ud), void *ud);
+
+/* Removes the named containers (force), ignoring ones already gone. */
+void it_docker_rm(const char *names);
+
+#endif
