@@ -1,0 +1,220 @@
+/* cli.c - the option table, argv parsing and validation. */
+#include <ctype.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapters/adapter.h"
+#include "registrator/config.h"
+
+enum opt_kind { OPT_BOOL, OPT_STRING, OPT_LONG };
+
+struct opt {
+  const char *name;
+  enum opt_kind kind;
+  size_t offset;
+  long min, max; /* OPT_LONG */
+  const char *arg;  /* placeholder in --help */
+  const char *help;
+};
+
+#define F(field) offsetof(struct rg_config, field)
+
+/* The single list of options (registrator's spelling). */
+static const struct opt options[] = {
+    {"ip", OPT_STRING, F(ip), 0, 0, "ADDR",
+     "IP to register for published ports (default: the address of the default route's interface)"},
+    {"internal", OPT_BOOL, F(internal), 0, 0, NULL,
+     "register the container IP and exposed port instead of host IP and published port"},
+    {"explicit", OPT_BOOL, F(explicit_), 0, 0, NULL,
+     "only register ports that have a name (SERVICE_NAME or SERVICE_<port>_NAME)"},
+    {"useIpFromLabel", OPT_STRING, F(use_ip_from_label), 0, 0, "LABEL",
+     "take the IP from this container label (a /cidr suffix is dropped); beats -ip and -internal"},
+    {"ttl", OPT_LONG, F(ttl), 0, 86400 * 365, "N", "TTL in seconds given to the registry (0: none)"},
+    {"ttl-refresh", OPT_LONG, F(ttl_refresh), 0, 86400 * 365, "N",
+     "refresh TTLs every N seconds; needs -ttl, which must be larger"},
+    {"tags", OPT_STRING, F(tags), 0, 0, "LIST", "comma-separated tags appended to every service"},
+    {"resync", OPT_LONG, F(resync), 0, 86400 * 365, "N",
+     "full resync with Docker every N seconds (0: never)"},
+    {"deregister", OPT_STRING, F(deregister), 0, 0, "MODE",
+     "when to deregister on container death: always | on-success"},
+    {"retry-attempts", OPT_LONG, F(retry_attempts), -1, 1000000000, "N",
+     "extra attempts to reach the registry at start (-1: forever)"},
+    {"retry-interval", OPT_LONG, F(retry_interval), 1, 86400000, "MS",
+     "milliseconds between those attempts"},
+    {"cleanup", OPT_BOOL, F(cleanup), 0, 0, NULL,
+     "remove this host's dangling services at start and on every resync"},
+    {"hostname", OPT_STRING, F(hostname), 0, 0, "NAME",
+     "host name used in service IDs (default: this host's name)"},
+    {"dry-run", OPT_BOOL, F(dry_run), 0, 0, NULL,
+     "with 'resync': print the services as JSON Lines instead of registering them"},
+};
+
+void rg_config_init(struct rg_config *c) {
+  memset(c, 0, sizeof *c);
+  c->retry_interval = 2000;
+  c->deregister_mode = RG_DEREGISTER_ALWAYS;
+}
+
+void rg_config_free(struct rg_config *c) {
+  for (size_t i = 0; i < RG_ARRAY_LEN(options); i++)
+    if (options[i].kind == OPT_STRING) {
+      char **p = (char **)((char *)c + options[i].offset);
+      free(*p);
+      *p = NULL;
+    }
+  free(c->uri);
+  c->uri = NULL;
+}
+
+static const struct opt *find_opt(const char *name, size_t len) {
+  for (size_t i = 0; i < RG_ARRAY_LEN(options); i++)
+    if (strlen(options[i].name) == len && strncmp(options[i].name, name, len) == 0)
+      return &options[i];
+  return NULL;
+}
+
+static int set_opt(struct rg_config *c, const struct opt *o, const char *value, char *err) {
+  void *field = (char *)c + o->offset;
+  switch (o->kind) {
+    case OPT_BOOL:
+      if (value == NULL || strcmp(value, "true") == 0 || strcmp(value, "1") == 0) {
+        *(bool *)field = true;
+      } else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0) {
+        *(bool *)field = false;
+      } else {
+        return rg_err(err, RG_EINVAL, "invalid boolean value \"%s\" for -%s", value, o->name);
+      }
+      return RG_OK;
+    case OPT_LONG:
+      if (rg_parse_long(value, o->min, o->max, (long *)field) != RG_OK)
+        return rg_err(err, RG_EINVAL, "invalid value \"%s\" for -%s: want an integer from %ld to %ld",
+                      value, o->name, o->min, o->max);
+      return RG_OK;
+    case OPT_STRING: {
+      char *copy = rg_strdup(value);
+      if (copy == NULL) return RG_ENOMEM;
+      free(*(char **)field);
+      *(char **)field = copy;
+      return RG_OK;
+    }
+  }
+  return RG_EINVAL;
+}
+
+int rg_cli_parse(struct rg_config *c, int argc, char **argv, char *err) {
+  int i = 1;
+  if (i < argc && strcmp(argv[i], "resync") == 0) {
+    c->command = RG_CMD_RESYNC;
+    i++;
+  }
+  for (; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--") == 0) {
+      i++;
+      break;
+    }
+    if (a[0] != '-' || a[1] == '\0') break; /* first positional */
+    const char *name = a + 1 + (a[1] == '-');
+    const char *eq = strchr(name, '=');
+    size_t len = eq ? (size_t)(eq - name) : strlen(name);
+    if ((len == 4 && strncmp(name, "help", 4) == 0) || (len == 1 && name[0] == 'h')) {
+      c->command = RG_CMD_HELP;
+      return RG_OK;
+    }
+    if (len == 7 && strncmp(name, "version", 7) == 0) {
+      c->command = RG_CMD_VERSION;
+      return RG_OK;
+    }
+    const struct opt *o = find_opt(name, len);
+    if (o == NULL) return rg_err(err, RG_EINVAL, "unknown option: %s (see --help)", a);
+    const char *value = eq ? eq + 1 : NULL;
+    if (value == NULL && o->kind != OPT_BOOL) {
+      if (i + 1 >= argc) return rg_err(err, RG_EINVAL, "option -%s needs a value", o->name);
+      value = argv[++i];
+    }
+    int rc = set_opt(c, o, value, err);
+    if (rc) return rc;
+  }
+  if (i < argc) {
+    c->uri = rg_strdup(argv[i++]);
+    if (c->uri == NULL) return RG_ENOMEM;
+  }
+  if (i < argc) return rg_err(err, RG_EINVAL, "unexpected argument after the registry URI: %s", argv[i]);
+  return rg_config_validate(c, err);
+}
+
+/* The scheme of uri, lower-cased into buf; "" when uri has no "://". */
+static void uri_scheme(const char *uri, char *buf, size_t size) {
+  const char *sep = strstr(uri, "://");
+  size_t n = sep ? (size_t)(sep - uri) : 0;
+  if (n >= size) n = size - 1;
+  for (size_t i = 0; i < n; i++) buf[i] = (char)tolower((unsigned char)uri[i]);
+  buf[n] = '\0';
+}
+
+int rg_config_validate(struct rg_config *c, char *err) {
+  if (c->dry_run && c->command != RG_CMD_RESYNC)
+    return rg_err(err, RG_EINVAL, "-dry-run only goes with 'registrator resync'");
+  if ((c->ttl > 0) != (c->ttl_refresh > 0))
+    return rg_err(err, RG_EINVAL, "-ttl and -ttl-refresh must be specified together or not at all");
+  if (c->ttl > 0 && c->ttl <= c->ttl_refresh)
+    return rg_err(err, RG_EINVAL, "-ttl (%ld) must be greater than -ttl-refresh (%ld)", c->ttl,
+                  c->ttl_refresh);
+  if (c->deregister == NULL || strcmp(c->deregister, "always") == 0) {
+    c->deregister_mode = RG_DEREGISTER_ALWAYS;
+  } else if (strcmp(c->deregister, "on-success") == 0) {
+    c->deregister_mode = RG_DEREGISTER_ON_SUCCESS;
+  } else {
+    return rg_err(err, RG_EINVAL, "-deregister must be \"always\" or \"on-success\", not \"%s\"",
+                  c->deregister);
+  }
+  if (c->uri == NULL) {
+    if (c->dry_run) return RG_OK; /* a dry run needs no registry */
+    return rg_err(err, RG_EINVAL, "missing registry URI (e.g. etcd://127.0.0.1:2379/services)");
+  }
+  char scheme[64];
+  uri_scheme(c->uri, scheme, sizeof scheme);
+  if (scheme[0] == '\0')
+    return rg_err(err, RG_EINVAL, "registry URI \"%s\" has no scheme (e.g. etcd://host:2379/prefix)",
+                  c->uri);
+  if (rg_adapter_find(scheme) == NULL)
+    return rg_err(err, RG_EINVAL, "unrecognized registry scheme \"%s\" in \"%s\"", scheme, c->uri);
+  return RG_OK;
+}
+
+char *rg_cli_usage(const char *prog) {
+  struct rg_buf b = {0};
+  int rc = rg_buf_printf(&b,
+                         "Usage: %s [options] <registry-uri>\n"
+                         "       %s resync [--dry-run] [options] [<registry-uri>]\n\n"
+                         "Registers the services of running Docker containers in a service "
+                         "registry\nand keeps them in step with Docker's events.\n\n"
+                         "Options (one or two dashes; -opt value or -opt=value):\n",
+                         prog, prog);
+  for (size_t i = 0; rc == RG_OK && i < RG_ARRAY_LEN(options); i++) {
+    const struct opt *o = &options[i];
+    char left[48];
+    snprintf(left, sizeof left, "-%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+    rc = rg_buf_printf(&b, "  %-24s %s\n", left, o->help);
+  }
+  if (rc == RG_OK)
+    rc = rg_buf_printf(&b,
+                       "  %-24s %s\n  %-24s %s\n\n"
+                       "Registry URIs:\n",
+                       "-version", "print the version and exit", "-help", "print this help");
+  for (size_t i = 0; rc == RG_OK && rg_adapters[i] != NULL; i++)
+    for (const char *const *s = rg_adapters[i]->schemes; rc == RG_OK && *s; s++)
+      rc = rg_buf_printf(&b, "  %s://...\n", *s);
+  if (rc == RG_OK)
+    rc = rg_buf_printf(&b,
+                       "\nEnvironment:\n"
+                       "  DOCKER_HOST   unix:///path or tcp://host:port "
+                       "(default unix:///var/run/docker.sock)\n");
+  if (rc != RG_OK) {
+    rg_buf_free(&b);
+    return NULL;
+  }
+  return b.data;
+}

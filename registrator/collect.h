@@ -1,0 +1,22 @@
+/*
+ * collect.h - the desired set: what Docker's running containers should be
+ * registered as. Bridges docker/ (list, inspect) and the pure model.
+ */
+#ifndef RG_REGISTRATOR_COLLECT_H
+#define RG_REGISTRATOR_COLLECT_H
+
+#include "docker/client.h"
+#include "registrator/model.h"
+
+/* Appends the services of one container (inspecting it, and the container
+ * whose network it shares for "container:<id>" mode). A container that is
+ * gone by now yields nothing and RG_OK; other Docker errors are returned. */
+int rg_collect_container(struct rg_docker *d, const char *id, const struct rg_model_options *mo,
+                         const struct rg_log *log, struct rg_service_list *out, char *err);
+
+/* Lists the running containers and appends all their services, sorted by id.
+ * Per-container Docker errors other than "gone" abort with that error. */
+int rg_collect_all(struct rg_docker *d, const struct rg_model_options *mo, const struct rg_log *log,
+                   struct rg_service_list *out, char *err);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * config.h - every setting of registrator, and the command line that fills
+ * them. The option table in cli.c is the single list of options: --help,
+ * parsing and (later) the config file are all generated from it.
+ */
+#ifndef RG_REGISTRATOR_CONFIG_H
+#define RG_REGISTRATOR_CONFIG_H
+
+#include <stdbool.h>
+
+#include "registrator/common.h"
+
+enum rg_deregister_mode { RG_DEREGISTER_ALWAYS = 0, RG_DEREGISTER_ON_SUCCESS };
+
+enum rg_command {
+  RG_CMD_DAEMON = 0, /* registrator [options] <uri> */
+  RG_CMD_RESYNC,     /* registrator resync [options] <uri> */
+  RG_CMD_HELP,
+  RG_CMD_VERSION,
+};
+
+/* All strings are malloc()ed and owned; rg_config_free() releases them. */
+struct rg_config {
+  enum rg_command command;
+  char *ip;                /* -ip */
+  bool internal;           /* -internal */
+  bool explicit_;          /* -explicit */
+  char *use_ip_from_label; /* -useIpFromLabel */
+  long ttl;                /* -ttl (seconds) */
+  long ttl_refresh;        /* -ttl-refresh (seconds) */
+  char *tags;              /* -tags (comma list) */
+  long resync;             /* -resync (seconds, 0 never) */
+  char *deregister;        /* -deregister: "always" | "on-success" */
+  enum rg_deregister_mode deregister_mode;
+  long retry_attempts;     /* -retry-attempts (-1 forever) */
+  long retry_interval;     /* -retry-interval (ms) */
+  bool cleanup;            /* -cleanup */
+  char *hostname;          /* -hostname (default: gethostname) */
+  bool dry_run;            /* resync --dry-run */
+  char *uri;               /* the registry URI (positional) */
+};
+
+/* Sets every default. Allocates nothing. */
+void rg_config_init(struct rg_config *c);
+void rg_config_free(struct rg_config *c);
+
+/* Parses argv (argv[0] is the program). Accepts -opt and --opt, "-opt value"
+ * and "-opt=value"; booleans take "-opt" or "-opt=true|false". Stops at
+ * "--" or the first non-option after the URI. Then validates:
+ * RG_EINVAL with a message naming the option or value (exit 2). */
+int rg_cli_parse(struct rg_config *c, int argc, char **argv, char *err);
+
+/* Cross-option checks (URI present, ttl/ttl-refresh, deregister mode,
+ * scheme handled by an adapter). Called by rg_cli_parse. */
+int rg_config_validate(struct rg_config *c, char *err);
+
+/* --help text, generated from the option table: a malloc()ed string. */
+char *rg_cli_usage(const char *prog);
+
+#endif /* RG_REGISTRATOR_CONFIG_H */

@@ -1,0 +1,141 @@
+#include <string.h>
+
+#include "registrator/config.h"
+#include "tests/unit/rg_test.h"
+
+RG_SUITE(cli);
+
+/* Parses a NULL-terminated argument list (program name added). */
+static int parse(struct rg_config *c, char *err, const char *const *args) {
+  char *argv[32] = {"registrator"};
+  int argc = 1;
+  while (args[argc - 1]) {
+    argv[argc] = (char *)args[argc - 1];
+    argc++;
+  }
+  rg_config_init(c);
+  err[0] = '\0';
+  return rg_cli_parse(c, argc, argv, err);
+}
+
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+Test(cli, defaults_match_registrator) {
+  struct rg_config c;
+  char err[RG_ERRBUF];
+  cr_assert_eq(parse(&c, err, ARGS("resync", "--dry-run")), RG_OK, "%s", err);
+  cr_assert_eq(c.command, RG_CMD_RESYNC);
+  cr_assert(c.dry_run);
+  cr_assert_eq(c.retry_interval, 2000);
+  cr_assert_eq(c.retry_attempts, 0);
+  cr_assert_eq(c.deregister_mode, RG_DEREGISTER_ALWAYS);
+  cr_assert_eq(c.ttl, 0);
+  cr_assert_not(c.internal);
+  rg_config_free(&c);
+}
+
+Test(cli, one_or_two_dashes_with_space_or_equals) {
+  struct rg_config c;
+  char err[RG_ERRBUF];
+  cr_assert_eq(parse(&c, err, ARGS("resync", "-ip", "10.0.0.1", "--tags=a,b", "-internal",
+                                   "--explicit=true", "-hostname=h1", "--useIpFromLabel", "L",
+                                   "-dry-run")),
+               RG_OK, "%s", err);
+  cr_assert_str_eq(c.ip, "10.0.0.1");
+  cr_assert_str_eq(c.tags, "a,b");
+  cr_assert_str_eq(c.hostname, "h1");
+  cr_assert_str_eq(c.use_ip_from_label, "L");
+  cr_assert(c.internal);
+  cr_assert(c.explicit_);
+  rg_config_free(&c);
+}
+
+Test(cli, a_repeated_option_keeps_the_last_value_without_leaking) {
+  struct rg_config c;
+  char err[RG_ERRBUF];
+  cr_assert_eq(parse(&c, err, ARGS("resync", "-dry-run", "-ip", "1.1.1.1", "-ip=2.2.2.2")), RG_OK);
+  cr_assert_str_eq(c.ip, "2.2.2.2");
+  rg_config_free(&c);
+}
+
+Test(cli, missing_uri_is_a_usage_error) {
+  struct rg_config c;
+  char err[RG_ERRBUF];
+  cr_assert_eq(parse(&c, err, ARGS("-ttl", "30", "-ttl-refresh", "10")), RG_EINVAL);
+  cr_assert(strstr(err, "missing registry URI"), "%s", err);
+  rg_config_free(&c);
+}
+
+Test(cli, ttl_refresh_needs_a_larger_ttl) {
+  struct rg_config c;
+  char err[RG_ERRBUF];
+  cr_assert_eq(parse(&c, err, ARGS("resync", "-dry-run", "-ttl-refresh", "10")), RG_EINVAL);
+  cr_assert(strstr(err, "-ttl-refresh"), "%s", err);
+  rg_config_free(&c);
+  cr_assert_eq(parse(&c, err, ARGS("resync", "-dry-run", "-ttl", "10", "-ttl-refresh", "10")),
+               RG_EINVAL);
+  cr_assert(strstr(err, "must be greater"), "%s", err);
+  rg_config_free(&c);
+  cr_assert_eq(parse(&c, err, ARGS("resync", "-dry-run", "-ttl", "30", "-ttl-refresh", "10")),
+               RG_OK, "%s", err);
+  rg_config_free(&c);
+}
+
+Test(cli, bad_deregister_mode_is_named) {
+  struct rg_config c;
+  char err[RG_ERRBUF];
+  cr_assert_eq(parse(&c, err, ARGS("resync", "-dry-run", "-deregister", "sometimes")), RG_EINVAL);
+  cr_assert(strstr(err, "sometimes"), "%s", err);
+  rg_config_free(&c);
+  cr_assert_eq(parse(&c, err, ARGS("resync", "-dry-run", "-deregister=on-success")), RG_OK);
+  cr_assert_eq(c.deregister_mode, RG_DEREGISTER_ON_SUCCESS);
+  rg_config_free(&c);
+}
+
+Test(cli, unknown_scheme_is_named) {
+  struct rg_config c;
+  char err[RG_ERRBUF];
+  cr_assert_eq(parse(&c, err, ARGS("zookeeper://127.0.0.1:2181/x")), RG_EINVAL);
+  cr_assert(strstr(err, "\"zookeeper\""), "%s", err);
+  rg_config_free(&c);
+  cr_assert_eq(parse(&c, err, ARGS("127.0.0.1:2379")), RG_EINVAL);
+  cr_assert(strstr(err, "no scheme"), "%s", err);
+  rg_config_free(&c);
+}
+
+Test(cli, bad_numbers_and_unknown_options_are_named) {
+  struct rg_config c;
+  char err[RG_ERRBUF];
+  cr_assert_eq(parse(&c, err, ARGS("-ttl", "3x", "etcd://h/p")), RG_EINVAL);
+  cr_assert(strstr(err, "\"3x\"") && strstr(err, "-ttl"), "%s", err);
+  rg_config_free(&c);
+  cr_assert_eq(parse(&c, err, ARGS("-retry-attempts", "-2", "etcd://h/p")), RG_EINVAL);
+  rg_config_free(&c);
+  cr_assert_eq(parse(&c, err, ARGS("-nope", "etcd://h/p")), RG_EINVAL);
+  cr_assert(strstr(err, "-nope"), "%s", err);
+  rg_config_free(&c);
+  cr_assert_eq(parse(&c, err, ARGS("-ttl")), RG_EINVAL);
+  cr_assert(strstr(err, "needs a value"), "%s", err);
+  rg_config_free(&c);
+}
+
+Test(cli, help_and_version_win) {
+  struct rg_config c;
+  char err[RG_ERRBUF];
+  cr_assert_eq(parse(&c, err, ARGS("--help")), RG_OK);
+  cr_assert_eq(c.command, RG_CMD_HELP);
+  rg_config_free(&c);
+  cr_assert_eq(parse(&c, err, ARGS("-version")), RG_OK);
+  cr_assert_eq(c.command, RG_CMD_VERSION);
+  rg_config_free(&c);
+  char *u = rg_cli_usage("registrator");
+  cr_assert(strstr(u, "-ttl-refresh N") && strstr(u, "-useIpFromLabel LABEL"), "%s", u);
+  free(u);
+}
+
+Test(cli, dry_run_only_with_resync) {
+  struct rg_config c;
+  char err[RG_ERRBUF];
+  cr_assert_eq(parse(&c, err, ARGS("-dry-run")), RG_EINVAL);
+  rg_config_free(&c);
+}
