@@ -68,9 +68,9 @@ servers:
 test: servers
 	$(MAKE) BUILD=build all build/unit-tests build/integration-tests
 	$(MAKE) BUILD=build/asan SAN=1 all build/asan/unit-tests
-	build/unit-tests -j$(TEST_JOBS)
-	ASAN_OPTIONS=detect_leaks=1 build/asan/unit-tests -j$(TEST_JOBS)
-	RG_BIN=build/asan/registrator ASAN_OPTIONS=detect_leaks=1 build/integration-tests -j$(TEST_JOBS)
+	tests/run.sh build/unit-tests -j$(TEST_JOBS)
+	ASAN_OPTIONS=detect_leaks=1 tests/run.sh build/asan/unit-tests -j$(TEST_JOBS)
+	RG_BIN=build/asan/registrator ASAN_OPTIONS=detect_leaks=1 tests/run.sh build/integration-tests -j$(TEST_JOBS)
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests

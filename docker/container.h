@@ -52,10 +52,30 @@ struct rg_container {
   char *health;            /* State.Health.Status, or NULL without a HEALTHCHECK */
 };
 
+/* Limits on hostile or absurd documents (rg_container_parse). A document
+ * over RG_CONTAINER_MAX_BODY bytes, or a list over its count, or one
+ * env/label entry over RG_CONTAINER_MAX_ENTRY bytes is refused with
+ * RG_ETOOBIG; nesting deeper than RG_CONTAINER_MAX_DEPTH with RG_EPROTO. */
+#define RG_CONTAINER_MAX_BODY (4u * 1024u * 1024u)
+#define RG_CONTAINER_MAX_DEPTH 64
+#define RG_CONTAINER_MAX_ENTRIES 4096   /* Config.Env items, Config.Labels keys */
+#define RG_CONTAINER_MAX_ENTRY 65536    /* bytes of one env item or label key+value */
+#define RG_CONTAINER_MAX_PORTS 65536    /* distinct "port/proto" keys */
+#define RG_CONTAINER_MAX_NETWORKS 256
+
 /* Parses one inspect document (len bytes, need not be NUL-terminated) into
  * a malloc()ed container the caller frees with rg_container_free(). Wrong
- * JSON types or a body over max_body bytes give RG_EPROTO / RG_ETOOBIG with
- * a message in err; nothing is half-returned. (inspect.c) */
+ * JSON types or a body over RG_CONTAINER_MAX_BODY bytes give RG_EPROTO /
+ * RG_ETOOBIG with a message naming the field in err; nothing is
+ * half-returned (*out is NULL on error).
+ * Absent and JSON-null members read as empty: Labels, Env, ExposedPorts,
+ * Ports, Networks, HostConfig, NetworkSettings, State.Health. Id, Name,
+ * Config and State are required. A "port/proto" key that is not a decimal
+ * port 1..65535 (no sign, no leading zero) and a lower-case protocol is an
+ * error (dockerd never writes one). Bindings come from NetworkSettings.Ports
+ * only: HostConfig.PortBindings is what was asked for (host port "" for a
+ * random one), not what is bound. An Env item without '=' gets value "".
+ * (inspect.c) */
 int rg_container_parse(const char *json, size_t len, struct rg_container **out, char *err);
 
 /* Frees c and everything it owns; accepts NULL and half-built containers. */

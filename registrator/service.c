@@ -71,6 +71,81 @@ void rg_service_list_free(struct rg_service_list *l) {
   l->n = l->cap = 0;
 }
 
+static int copy_str(char **dst, const char *src) {
+  if (src == NULL) return RG_OK;
+  *dst = rg_strdup(src);
+  return *dst ? RG_OK : RG_ENOMEM;
+}
+
+static int copy_kv(struct rg_kvlist *dst, const struct rg_kvlist *src) {
+  int rc = RG_OK;
+  for (size_t i = 0; rc == RG_OK && i < src->n; i++)
+    rc = rg_kvlist_add(dst, src->items[i].key, src->items[i].value);
+  return rc;
+}
+
+int rg_service_copy(struct rg_service *dst, const struct rg_service *src) {
+  memset(dst, 0, sizeof *dst);
+  dst->port = src->port;
+  int rc = copy_str(&dst->id, src->id);
+  if (rc == RG_OK) rc = copy_str(&dst->name, src->name);
+  if (rc == RG_OK) rc = copy_str(&dst->ip, src->ip);
+  if (rc == RG_OK) rc = copy_str(&dst->proto, src->proto);
+  if (rc == RG_OK) rc = copy_str(&dst->container_id, src->container_id);
+  if (rc == RG_OK) rc = copy_str(&dst->container_name, src->container_name);
+  if (rc == RG_OK) rc = copy_str(&dst->exposed_port, src->exposed_port);
+  for (size_t i = 0; rc == RG_OK && i < src->tags.n; i++) rc = rg_strlist_add(&dst->tags, src->tags.items[i]);
+  if (rc == RG_OK) rc = copy_kv(&dst->attrs, &src->attrs);
+  if (rc == RG_OK) rc = copy_kv(&dst->checks, &src->checks);
+  if (rc) rg_service_clear(dst);
+  return rc;
+}
+
+/* Index of the first item whose id is >= id. */
+static size_t lower_bound(const struct rg_service_list *l, const char *id) {
+  size_t lo = 0, hi = l->n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (cmp_str(l->items[mid].id, id) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+struct rg_service *rg_service_list_find(const struct rg_service_list *l, const char *id) {
+  size_t i = lower_bound(l, id);
+  return i < l->n && cmp_str(l->items[i].id, id) == 0 ? &l->items[i] : NULL;
+}
+
+int rg_service_list_upsert(struct rg_service_list *l, const struct rg_service *s) {
+  struct rg_service copy;
+  int rc = rg_service_copy(&copy, s);
+  if (rc) return rc;
+  size_t i = lower_bound(l, s->id);
+  if (i < l->n && cmp_str(l->items[i].id, s->id) == 0) {
+    rg_service_clear(&l->items[i]);
+    l->items[i] = copy;
+    return RG_OK;
+  }
+  struct rg_service *slot;
+  rc = rg_service_list_push(l, &slot); /* grows by one at the end */
+  if (rc) {
+    rg_service_clear(&copy);
+    return rc;
+  }
+  memmove(&l->items[i + 1], &l->items[i], (l->n - 1 - i) * sizeof *l->items);
+  l->items[i] = copy;
+  return RG_OK;
+}
+
+void rg_service_list_remove(struct rg_service_list *l, const char *id) {
+  size_t i = lower_bound(l, id);
+  if (i >= l->n || cmp_str(l->items[i].id, id) != 0) return;
+  rg_service_clear(&l->items[i]);
+  memmove(&l->items[i], &l->items[i + 1], (l->n - 1 - i) * sizeof *l->items);
+  l->n--;
+}
+
 static int gen_str(yajl_gen g, const char *s) {
   if (s == NULL) s = "";
   return yajl_gen_string(g, (const unsigned char *)s, strlen(s)) == yajl_gen_status_ok ? 0 : -1;

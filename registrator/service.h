@@ -36,6 +36,16 @@ void rg_service_list_sort(struct rg_service_list *l); /* by id, then ip, then po
 void rg_service_list_free(struct rg_service_list *l); /* back to empty */
 void rg_service_clear(struct rg_service *s);          /* frees fields, zeroes */
 
+/* Deep copy of src into dst (zeroed or cleared by the caller). */
+int rg_service_copy(struct rg_service *dst, const struct rg_service *src);
+
+/* On a list sorted by id: the service with this id, or NULL (borrowed). */
+struct rg_service *rg_service_list_find(const struct rg_service_list *l, const char *id);
+/* On a list sorted by id: replaces or inserts a copy of s, keeping order. */
+int rg_service_list_upsert(struct rg_service_list *l, const struct rg_service *s);
+/* On a list sorted by id: removes (and frees) the service with this id. */
+void rg_service_list_remove(struct rg_service_list *l, const char *id);
+
 /* One JSON object, no newline:
  * {"id","name","ip","port","proto","tags":[..],"attrs":{..},"container_id","container_name"}
  * Appended to out. */

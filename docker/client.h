@@ -1,0 +1,111 @@
+/*
+ * client.h - a small client of the Docker Engine API (docker/client.c).
+ *
+ * One struct rg_docker per daemon: it parses DOCKER_HOST, keeps one reusable
+ * CURL easy handle (keep-alive) for short requests, negotiates the API
+ * version on the first call and afterwards calls versioned paths only
+ * (/v1.41/...). Every error names the endpoint ("unix:///var/run/docker.sock")
+ * and, where relevant, the container. Not thread-safe: one thread per handle.
+ *
+ * The event stream, which runs on its own easy handle, is in events.h.
+ */
+#ifndef RG_DOCKER_CLIENT_H
+#define RG_DOCKER_CLIENT_H
+
+#include <stddef.h>
+
+#include <curl/curl.h>
+
+#include "docker/container.h"
+#include "registrator/common.h"
+
+/* The API version we speak; negotiation picks min(server, this). */
+#define RG_DOCKER_API_VERSION "1.41"
+/* The oldest API accepted: 1.24 (Docker 1.12) is the first with health
+ * checks, and events there already carry Type/Action/Actor. */
+#define RG_DOCKER_API_MIN "1.24"
+/* Assumed when /_ping has no Api-Version header (as Docker's own client does). */
+#define RG_DOCKER_API_FALLBACK "1.24"
+
+#define RG_DOCKER_DEFAULT_HOST "unix:///var/run/docker.sock"
+#define RG_DOCKER_CONNECT_TIMEOUT_MS 5000L
+#define RG_DOCKER_REQUEST_TIMEOUT_MS 30000L
+#define RG_DOCKER_INSPECT_MAX ((size_t)4 << 20) /* bytes of one inspect body */
+#define RG_DOCKER_LIST_MAX ((size_t)64 << 20)   /* bytes of one list body */
+
+struct rg_docker;
+
+/* Opens a client for docker_host, the DOCKER_HOST value as given (the
+ * library never reads the environment): NULL or "" means
+ * unix:///var/run/docker.sock; "unix:///path" (path <= 107 bytes);
+ * "tcp://host[:port]" (port 2375 by default; "tcp://[::1]:2375" for IPv6).
+ * Anything else is RG_EINVAL naming the value. No I/O happens here.
+ * *out gets a handle the caller frees with rg_docker_close(). log may be
+ * NULL; it is borrowed and must outlive the handle. */
+int rg_docker_open(struct rg_docker **out, const char *docker_host, const struct rg_log *log,
+                   char *err);
+
+/* Frees d; accepts NULL. Streams opened on d must be freed first. */
+void rg_docker_close(struct rg_docker *d);
+
+/* Connect and total timeouts of the short requests, in milliseconds
+ * (values <= 0 keep the current one). The event stream uses only the
+ * connect timeout. */
+void rg_docker_set_timeouts(struct rg_docker *d, long connect_ms, long request_ms);
+
+/* The endpoint for messages, e.g. "unix:///var/run/docker.sock" or
+ * "tcp://127.0.0.1:2375". Borrowed, valid until rg_docker_close(). */
+const char *rg_docker_endpoint(const struct rg_docker *d);
+
+/* The negotiated API version ("1.41"), or "" before a successful ping.
+ * Borrowed, valid until rg_docker_close(). */
+const char *rg_docker_api_version(const struct rg_docker *d);
+
+/* GET /_ping: reads the Api-Version header and negotiates
+ * min(server, RG_DOCKER_API_VERSION). RG_EUNSUPPORTED when the server is
+ * older than RG_DOCKER_API_MIN, RG_ECONNECT when Docker is unreachable.
+ * The other calls ping by themselves when not yet negotiated. */
+int rg_docker_ping(struct rg_docker *d, char *err);
+
+/* GET /containers/json (running containers only): appends the full id of
+ * each to ids (which the caller owns and frees). On error, ids may hold
+ * some of the ids. */
+int rg_docker_list_running(struct rg_docker *d, struct rg_strlist *ids, char *err);
+
+/* GET /containers/{id}/json parsed by rg_container_parse(). *out gets a
+ * malloc()ed container the caller frees with rg_container_free(), or
+ * NULL on error. A missing container is RG_ENOTFOUND with Docker's
+ * message ("No such container: x"). */
+int rg_docker_inspect(struct rg_docker *d, const char *id, struct rg_container **out, char *err);
+
+/* Numeric comparison of API versions "MAJOR.MINOR": <0, 0 or >0 as a is
+ * older than, equal to or newer than b ("1.9" < "1.41"). A string that is
+ * not a version compares as older than every version. */
+int rg_docker_version_cmp(const char *a, const char *b);
+
+/* ---- shared with events.c; not for other modules ---- */
+
+/* Prepares the fresh easy handle h for GET <versioned path> on d:
+ * URL, unix socket, connect timeout, no proxy, no signals. Negotiates the
+ * version first when needed. Sets no total timeout and no callbacks. */
+int rg_docker_setup_easy(struct rg_docker *d, CURL *h, const char *path, char *err);
+
+/* Maps an HTTP error response to a code and a message in err:
+ * "Docker at <endpoint>: <what>: <Docker's message> (HTTP <status>)".
+ * The message is the body's JSON "message" when the body is JSON, else the
+ * trimmed, truncated plain text. 404 -> RG_ENOTFOUND, 401/403 -> RG_EAUTH,
+ * anything else -> RG_EPROTO. body need not be NUL-terminated. */
+int rg_docker_http_error(const struct rg_docker *d, long status, const char *body, size_t len,
+                         const char *what, char *err);
+
+/* Copies at most max bytes of src (n bytes) into dst (dstsize bytes) for
+ * quoting in a message: whitespace runs become one space, other control
+ * bytes '?', leading/trailing space trimmed, "..." appended when cut. */
+void rg_docker_quote(char *dst, size_t dstsize, const char *src, size_t n, size_t max);
+
+/* True when the JSON text s (n bytes) nests objects/arrays no deeper than
+ * max_depth (strings are skipped). yajl_tree frees recursively, so callers
+ * check this before yajl_tree_parse() on untrusted input. */
+int rg_docker_json_depth_ok(const char *s, size_t n, int max_depth);
+
+#endif /* RG_DOCKER_CLIENT_H */
