@@ -45,6 +45,8 @@ static const struct opt options[] = {
      "milliseconds between those attempts"},
     {"cleanup", OPT_BOOL, F(cleanup), 0, 0, NULL,
      "remove this host's dangling services at start and on every resync"},
+    {"deregister-on-exit", OPT_BOOL, F(deregister_on_exit), 0, 0, NULL,
+     "deregister this host's services when registrator stops (default: leave them to their TTL)"},
     {"hostname", OPT_STRING, F(hostname), 0, 0, "NAME",
      "host name used in service IDs (default: this host's name)"},
     {"dry-run", OPT_BOOL, F(dry_run), 0, 0, NULL,

@@ -36,6 +36,7 @@ struct rg_config {
   long retry_interval;     /* -retry-interval (ms) */
   bool cleanup;            /* -cleanup */
   char *hostname;          /* -hostname (default: gethostname) */
+  bool deregister_on_exit; /* -deregister-on-exit */
   bool dry_run;            /* resync --dry-run */
   char *uri;               /* the registry URI (positional) */
 };

@@ -4,6 +4,7 @@
  *
  * Exit codes: 0 success, 1 runtime failure (Docker or the registry), 2 usage.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +13,32 @@
 #include "docker/client.h"
 #include "registrator/collect.h"
 #include "registrator/config.h"
+#include "registrator/daemon.h"
 #include "registrator/hostinfo.h"
 #include "registrator/model.h"
+#include "registrator/registry.h"
+
+/* Signal plumbing: main.c owns signals. The handler only sets a flag and
+ * pokes the running daemon's self-pipe (async-signal safe). */
+static volatile sig_atomic_t stop_requested;
+static struct rg_daemon *volatile running_daemon;
+
+static void on_signal(int sig) {
+  if (sig != SIGHUP) stop_requested = 1;
+  struct rg_daemon *d = running_daemon;
+  if (d) rg_daemon_signal(d, sig == SIGHUP);
+}
+
+static void install_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+}
 
 static void log_stderr(void *userdata, enum rg_log_level level, const char *msg) {
   (void)userdata;
@@ -111,6 +136,107 @@ static int run_dry_run(struct rg_docker *d, const struct setup *s, const struct 
   return rc ? 1 : 0;
 }
 
+/* Credentials and TLS files from the environment (never from argv, so
+ * they stay out of the process list). */
+static void adapter_config(struct rg_adapter_config *ac, const struct rg_config *cfg,
+                           const struct setup *s, const struct rg_log *log) {
+  memset(ac, 0, sizeof *ac);
+  ac->hostname = s->hostname;
+  ac->ttl = (int)cfg->ttl;
+  ac->ttl_refresh = (int)cfg->ttl_refresh;
+  ac->log = log;
+  if (strncmp(cfg->uri, "consul", 6) == 0) {
+    ac->ca_file = getenv("CONSUL_CACERT");
+    ac->cert_file = getenv("CONSUL_CLIENT_CERT");
+    ac->key_file = getenv("CONSUL_CLIENT_KEY");
+    ac->token = getenv("CONSUL_HTTP_TOKEN");
+  } else {
+    ac->ca_file = getenv("ETCDCTL_CACERT");
+    ac->cert_file = getenv("ETCDCTL_CERT");
+    ac->key_file = getenv("ETCDCTL_KEY");
+    ac->username = getenv("ETCDCTL_USER");
+    ac->password = getenv("ETCDCTL_PASSWORD");
+  }
+}
+
+/* Sleeps ms, waking early when a stop is requested. */
+static void pause_ms(long ms) {
+  while (ms > 0 && !stop_requested) {
+    long step = ms < 100 ? ms : 100;
+    struct timespec ts = {0, step * 1000000L};
+    nanosleep(&ts, NULL);
+    ms -= step;
+  }
+}
+
+/* Opens the registry and pings it, -retry-attempts more times if needed. */
+static int open_registry(struct rg_registry **out, const struct rg_config *cfg,
+                         const struct rg_adapter_config *ac, const struct rg_log *log) {
+  char err[RG_ERRBUF] = "";
+  int rc = rg_registry_open(out, cfg->uri, ac, err);
+  if (rc) {
+    rg_log(log, RG_LOG_ERROR, "%s", err);
+    return rc;
+  }
+  for (long attempt = 0;; attempt++) {
+    rc = rg_registry_ping(*out, err);
+    if (rc == RG_OK || stop_requested) break;
+    if (cfg->retry_attempts != -1 && attempt >= cfg->retry_attempts) {
+      rg_log(log, RG_LOG_ERROR, "cannot reach the registry: %s", err);
+      break;
+    }
+    rg_log(log, RG_LOG_WARN, "cannot reach the registry (attempt %ld): %s; retrying in %ld ms",
+           attempt + 1, err, cfg->retry_interval);
+    pause_ms(cfg->retry_interval);
+  }
+  if (rc == RG_OK && stop_requested) rc = RG_ESTOPPED;
+  if (rc) {
+    rg_registry_close(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
+/* registrator resync <uri>: one pass, exit 0 only when every write held. */
+static int run_resync(struct rg_docker *d, struct rg_registry *r, const struct rg_config *cfg,
+                      const struct setup *s, const struct rg_log *log) {
+  char err[RG_ERRBUF] = "";
+  struct rg_service_list desired = {0};
+  if (rg_collect_all(d, &s->mo, log, &desired, err) != RG_OK) {
+    rg_log(log, RG_LOG_ERROR, "%s", err);
+    rg_service_list_free(&desired);
+    return 1;
+  }
+  size_t failed = rg_registry_apply(r, &desired);
+  if (cfg->ttl > 0 && rg_registry_refresh(r, err) != RG_OK) {
+    rg_log(log, RG_LOG_ERROR, "TTL refresh failed: %s", err);
+    failed++;
+  }
+  if (cfg->cleanup) failed += rg_registry_cleanup(r, &desired, s->hostname);
+  rg_log(log, failed ? RG_LOG_ERROR : RG_LOG_INFO, "resync: %zu service(s), %zu failed write(s)",
+         desired.n, failed);
+  rg_service_list_free(&desired);
+  return failed ? 1 : 0;
+}
+
+static int run_daemon(struct rg_docker *docker, struct rg_registry *r, const struct rg_config *cfg,
+                      const struct setup *s, const struct rg_log *log) {
+  char err[RG_ERRBUF] = "";
+  struct rg_daemon *d = NULL;
+  if (rg_daemon_new(&d, docker, r, cfg, &s->mo, log, err) != RG_OK) {
+    rg_log(log, RG_LOG_ERROR, "%s", err);
+    return 1;
+  }
+  running_daemon = d;
+  if (stop_requested) rg_daemon_signal(d, 0);
+  int rc = rg_daemon_run(d, err);
+  running_daemon = NULL;
+  if (rc) rg_log(log, RG_LOG_ERROR, "%s", err);
+  rg_daemon_free(d);
+  rg_log(log, RG_LOG_INFO, "stopped");
+  return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
   struct rg_log log = {.fn = log_stderr, .min = RG_LOG_INFO};
   if (getenv("RG_DEBUG")) log.min = RG_LOG_DEBUG;
@@ -131,19 +257,28 @@ int main(int argc, char **argv) {
     return 0;
   }
 
+  install_signals();
   int status = 1;
   struct setup s;
   struct rg_docker *docker = NULL;
+  struct rg_registry *registry = NULL;
+  struct rg_adapter_config ac;
   if (setup_init(&s, &cfg, &log, err) != RG_OK) {
     rg_log(&log, RG_LOG_ERROR, "%s", err);
-  } else if (rg_docker_open(&docker, getenv("DOCKER_HOST"), &log, err) != RG_OK ||
-             rg_docker_ping(docker, err) != RG_OK) {
+  } else if (rg_docker_open(&docker, getenv("DOCKER_HOST"), &log, err) != RG_OK) {
     rg_log(&log, RG_LOG_ERROR, "%s", err);
-  } else if (cfg.command == RG_CMD_RESYNC && cfg.dry_run) {
-    status = run_dry_run(docker, &s, &log);
-  } else {
-    rg_log(&log, RG_LOG_ERROR, "registering is not built yet; use 'registrator resync --dry-run'");
+  } else if (cfg.dry_run) {
+    if (rg_docker_ping(docker, err) != RG_OK) rg_log(&log, RG_LOG_ERROR, "%s", err);
+    else status = run_dry_run(docker, &s, &log);
+  } else if (adapter_config(&ac, &cfg, &s, &log), open_registry(&registry, &cfg, &ac, &log) == RG_OK) {
+    if (cfg.command == RG_CMD_RESYNC) {
+      if (rg_docker_ping(docker, err) != RG_OK) rg_log(&log, RG_LOG_ERROR, "%s", err);
+      else status = run_resync(docker, registry, &cfg, &s, &log);
+    } else {
+      status = run_daemon(docker, registry, &cfg, &s, &log);
+    }
   }
+  rg_registry_close(registry);
   rg_docker_close(docker);
   setup_free(&s);
   rg_config_free(&cfg);

@@ -1,0 +1,129 @@
+/* registry.c - see registry.h. */
+#include "registrator/registry.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "registrator/reconcile.h"
+
+int rg_registry_open(struct rg_registry **out, const char *uri, const struct rg_adapter_config *cfg,
+                     char *err) {
+  *out = NULL;
+  struct rg_uri u = {0};
+  int rc = rg_uri_parse(uri, &u, err);
+  if (rc) {
+    rg_uri_free(&u);
+    return rc;
+  }
+  const struct rg_adapter *a = rg_adapter_find(u.scheme);
+  if (a == NULL) {
+    rc = rg_err(err, RG_EINVAL, "unrecognized registry scheme \"%s\" in \"%s\"", u.scheme, uri);
+    rg_uri_free(&u);
+    return rc;
+  }
+  struct rg_registry *r = calloc(1, sizeof *r);
+  if (r == NULL || (r->uri = rg_strdup(uri)) == NULL) {
+    free(r);
+    rg_uri_free(&u);
+    return rg_err(err, RG_ENOMEM, "out of memory");
+  }
+  r->adapter = a;
+  r->log = cfg->log;
+  rc = a->open(&r->state, &u, cfg, err);
+  rg_uri_free(&u);
+  if (rc) {
+    rg_registry_close(r);
+    return rc;
+  }
+  *out = r;
+  return RG_OK;
+}
+
+void rg_registry_close(struct rg_registry *r) {
+  if (r == NULL) return;
+  if (r->adapter) r->adapter->close(r->state);
+  rg_service_list_free(&r->registered);
+  free(r->uri);
+  free(r);
+}
+
+int rg_registry_ping(struct rg_registry *r, char *err) {
+  return r->adapter->ping ? r->adapter->ping(r->state, err) : RG_OK;
+}
+
+int rg_registry_refresh(struct rg_registry *r, char *err) {
+  return r->adapter->refresh ? r->adapter->refresh(r->state, err) : RG_OK;
+}
+
+static bool deregister_one(struct rg_registry *r, const struct rg_service *s) {
+  char err[RG_ERRBUF] = "";
+  int rc = r->adapter->deregister_service(r->state, s, err);
+  if (rc == RG_ENOTFOUND) rc = RG_OK; /* already gone is done */
+  if (rc) {
+    rg_log(r->log, RG_LOG_WARN, "deregister %s failed (will retry): %s", s->id, err);
+    return false;
+  }
+  rg_log(r->log, RG_LOG_INFO, "deregistered %s", s->id);
+  return true;
+}
+
+size_t rg_registry_apply(struct rg_registry *r, const struct rg_service_list *desired) {
+  struct rg_op_list ops = {0};
+  struct rg_service_list gone = {0};
+  size_t failed = 0;
+  if (rg_reconcile(desired, &r->registered, &ops) != RG_OK) {
+    rg_log(r->log, RG_LOG_ERROR, "out of memory while reconciling");
+    return 1;
+  }
+  for (size_t i = 0; i < ops.n; i++) {
+    const struct rg_service *s = ops.items[i].service;
+    if (ops.items[i].kind == RG_OP_DEREGISTER) {
+      /* ops point into r->registered: collect first, remove after the loop */
+      if (!deregister_one(r, s)) failed++;
+      else if (rg_service_list_upsert(&gone, s) != RG_OK) failed++;
+      continue;
+    }
+    char err[RG_ERRBUF] = "";
+    int rc = r->adapter->register_service(r->state, s, err);
+    if (rc == RG_OK) rc = rg_service_list_upsert(&r->registered, s);
+    if (rc) {
+      rg_log(r->log, RG_LOG_WARN, "register %s failed (will retry): %s", s->id,
+             err[0] ? err : rg_strerror(rc));
+      failed++;
+    } else {
+      rg_log(r->log, RG_LOG_INFO, "registered %s as %s at %s:%d", s->id, s->name, s->ip, s->port);
+    }
+  }
+  for (size_t i = 0; i < gone.n; i++) rg_service_list_remove(&r->registered, gone.items[i].id);
+  rg_service_list_free(&gone);
+  rg_op_list_free(&ops);
+  return failed;
+}
+
+size_t rg_registry_cleanup(struct rg_registry *r, const struct rg_service_list *desired,
+                           const char *hostname) {
+  if (r->adapter->list == NULL) return 0;
+  struct rg_service_list found = {0};
+  char err[RG_ERRBUF] = "";
+  if (r->adapter->list(r->state, &found, err) != RG_OK) {
+    rg_log(r->log, RG_LOG_WARN, "cleanup: cannot list %s: %s", r->uri, err);
+    rg_service_list_free(&found);
+    return 1;
+  }
+  size_t failed = 0, hlen = strlen(hostname);
+  for (size_t i = 0; i < found.n; i++) {
+    const struct rg_service *s = &found.items[i];
+    if (s->id == NULL || strncmp(s->id, hostname, hlen) != 0 || s->id[hlen] != ':') continue;
+    if (rg_service_list_find(desired, s->id) != NULL) continue;
+    rg_log(r->log, RG_LOG_INFO, "cleanup: %s has no running container", s->id);
+    if (deregister_one(r, s)) rg_service_list_remove(&r->registered, s->id);
+    else failed++;
+  }
+  rg_service_list_free(&found);
+  return failed;
+}
+
+size_t rg_registry_deregister_all(struct rg_registry *r) {
+  struct rg_service_list none = {0};
+  return rg_registry_apply(r, &none);
+}
