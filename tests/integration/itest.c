@@ -78,3 +78,12 @@ bool it_wait(double seconds, bool (*cond)(void *ud), void *ud) {
 void it_docker_rm(const char *names) {
   free(it_sh(NULL, "docker rm -f %s >/dev/null 2>&1", names));
 }
+
+void it_cleanup(void) {
+  long pid = (long)getpid();
+  free(it_sh(NULL,
+             "ids=$(docker ps -aq --filter name=-%ld-); [ -z \"$ids\" ] || docker rm -f $ids "
+             ">/dev/null 2>&1; nets=$(docker network ls -q --filter name=-%ld-); "
+             "[ -z \"$nets\" ] || docker network rm $nets >/dev/null 2>&1",
+             pid, pid));
+}

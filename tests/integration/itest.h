@@ -31,4 +31,10 @@ bool it_wait(double seconds, bool (*cond)(void *ud), void *ud);
 /* Removes the named containers (force), ignoring ones already gone. */
 void it_docker_rm(const char *names);
 
+/* Removes every container and network whose name carries this process's
+ * "-<pid>-" tag (it_name), so a failed test leaves nothing behind. Use as
+ * the .fini of every integration suite: IT_SUITE(name). */
+void it_cleanup(void);
+#define IT_SUITE(name) TestSuite(name, .timeout = 180, .fini = it_cleanup)
+
 #endif

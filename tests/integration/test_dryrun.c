@@ -1,4 +1,5 @@
 /* `registrator resync --dry-run` against real containers on the real dockerd. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_tree.h>
@@ -47,7 +48,9 @@ static const char *tags(yajl_val v) {
   buf[0] = '\0';
   for (size_t i = 0; i < a->u.array.len; i++) {
     if (i) strncat(buf, ",", sizeof buf - strlen(buf) - 1);
-    strncat(buf, YAJL_GET_STRING(a->u.array.values[i]), sizeof buf - strlen(buf) - 1);
+    const char *t = YAJL_GET_STRING(a->u.array.values[i]);
+    cr_assert_not_null(t, "a tag is not a string");
+    strncat(buf, t, sizeof buf - strlen(buf) - 1);
   }
   return buf;
 }
@@ -96,7 +99,7 @@ static void run(const char *name, const char *args) {
   free(it_sh_ok("docker run -d --name %s %s >/dev/null", name, args));
 }
 
-TestSuite(dryrun, .timeout = 120);
+IT_SUITE(dryrun);
 
 Test(dryrun, published_port_becomes_one_service_with_every_field) {
   const char *n = it_name("rgt-dry-web");
@@ -245,8 +248,8 @@ Test(dryrun, service_network_label_picks_the_network) {
   free(it_sh_ok("docker network create %s >/dev/null && docker network create %s >/dev/null", n1,
                 n2));
   const char *n = it_name("rgt-dry-nets");
-  char lbl[200];
-  snprintf(lbl, sizeof lbl, "--net %s -l SERVICE_NETWORK=%s --expose 80", n1, n2);
+  char lbl[512];
+  snprintf(lbl, sizeof lbl, "--net %s -l SERVICE_NETWORK=%s --expose 80 " IMG " sleep 600", n1, n2);
   run(n, lbl);
   free(it_sh_ok("docker network connect %s %s", n2, n));
   char *ip = it_sh_ok("docker inspect -f '{{(index .NetworkSettings.Networks \"%s\").IPAddress}}' %s",
