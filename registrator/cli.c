@@ -49,6 +49,8 @@ static const struct opt options[] = {
      "deregister this host's services when registrator stops (default: leave them to their TTL)"},
     {"hostname", OPT_STRING, F(hostname), 0, 0, "NAME",
      "host name used in service IDs (default: this host's name)"},
+    {"config", OPT_STRING, F(config_file), 0, 0, "FILE",
+     "read settings from this libconfig file (flags and REGISTRATOR_* variables win over it)"},
     {"dry-run", OPT_BOOL, F(dry_run), 0, 0, NULL,
      "with 'resync': print the services as JSON Lines instead of registering them"},
 };
@@ -105,13 +107,57 @@ static int set_opt(struct rg_config *c, const struct opt *o, const char *value, 
   return RG_EINVAL;
 }
 
-int rg_cli_parse(struct rg_config *c, int argc, char **argv, char *err) {
-  int i = 1;
+int rg_config_set(struct rg_config *c, const char *name, const char *value, char *err) {
+  if (strcmp(name, "registry") == 0) {
+    char *copy = rg_strdup(value);
+    if (copy == NULL) return RG_ENOMEM;
+    free(c->uri);
+    c->uri = copy;
+    return RG_OK;
+  }
+  const struct opt *o = find_opt(name, strlen(name));
+  if (o == NULL || strcmp(name, "config") == 0 || strcmp(name, "dry-run") == 0)
+    return rg_err(err, RG_ENOTFOUND, "unknown setting \"%s\"", name);
+  return set_opt(c, o, value, err);
+}
+
+/* REGISTRATOR_<NAME>: the option name upper-cased, '-' as '_'. */
+static int apply_env(struct rg_config *c, rg_getenv_fn getenv_fn, char *err) {
+  if (getenv_fn == NULL) return RG_OK;
+  for (size_t i = 0; i <= RG_ARRAY_LEN(options); i++) {
+    const char *name = i < RG_ARRAY_LEN(options) ? options[i].name : "registry";
+    if (strcmp(name, "config") == 0 || strcmp(name, "dry-run") == 0) continue;
+    char var[64] = "REGISTRATOR_";
+    size_t n = strlen(var);
+    for (const char *p = name; *p && n < sizeof var - 1; p++)
+      var[n++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+    var[n] = '\0';
+    const char *v = getenv_fn(var);
+    if (v == NULL) continue;
+    char e2[RG_ERRBUF];
+    int rc = rg_config_set(c, name, v, e2);
+    if (rc) return rg_err(err, rc, "environment %s: %s", var, e2);
+  }
+  return RG_OK;
+}
+
+/* One option given on the command line, applied after file and env. */
+struct flag {
+  const struct opt *o;
+  const char *value;
+};
+
+int rg_cli_parse(struct rg_config *c, int argc, char **argv, rg_getenv_fn getenv_fn, char *err) {
+  struct flag *flags = calloc((size_t)argc + 1, sizeof *flags);
+  if (flags == NULL) return rg_err(err, RG_ENOMEM, "out of memory");
+  size_t nflags = 0;
+  const char *uri = NULL;
+  int rc = RG_OK, i = 1;
   if (i < argc && strcmp(argv[i], "resync") == 0) {
     c->command = RG_CMD_RESYNC;
     i++;
   }
-  for (; i < argc; i++) {
+  for (; rc == RG_OK && i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, "--") == 0) {
       i++;
@@ -123,28 +169,53 @@ int rg_cli_parse(struct rg_config *c, int argc, char **argv, char *err) {
     size_t len = eq ? (size_t)(eq - name) : strlen(name);
     if ((len == 4 && strncmp(name, "help", 4) == 0) || (len == 1 && name[0] == 'h')) {
       c->command = RG_CMD_HELP;
+      free(flags);
       return RG_OK;
     }
     if (len == 7 && strncmp(name, "version", 7) == 0) {
       c->command = RG_CMD_VERSION;
+      free(flags);
       return RG_OK;
     }
     const struct opt *o = find_opt(name, len);
-    if (o == NULL) return rg_err(err, RG_EINVAL, "unknown option: %s (see --help)", a);
+    if (o == NULL) {
+      rc = rg_err(err, RG_EINVAL, "unknown option: %s (see --help)", a);
+      break;
+    }
     const char *value = eq ? eq + 1 : NULL;
     if (value == NULL && o->kind != OPT_BOOL) {
-      if (i + 1 >= argc) return rg_err(err, RG_EINVAL, "option -%s needs a value", o->name);
+      if (i + 1 >= argc) {
+        rc = rg_err(err, RG_EINVAL, "option -%s needs a value", o->name);
+        break;
+      }
       value = argv[++i];
     }
-    int rc = set_opt(c, o, value, err);
-    if (rc) return rc;
+    flags[nflags].o = o;
+    flags[nflags++].value = value;
   }
-  if (i < argc) {
-    c->uri = rg_strdup(argv[i++]);
-    if (c->uri == NULL) return RG_ENOMEM;
-  }
-  if (i < argc) return rg_err(err, RG_EINVAL, "unexpected argument after the registry URI: %s", argv[i]);
-  return rg_config_validate(c, err);
+  if (rc == RG_OK && i < argc) uri = argv[i++];
+  if (rc == RG_OK && i < argc)
+    rc = rg_err(err, RG_EINVAL, "unexpected argument after the registry URI: %s", argv[i]);
+  /* precedence: default < file < environment < flags */
+  for (size_t k = 0; rc == RG_OK && k < nflags; k++)
+    if (strcmp(flags[k].o->name, "config") == 0) rc = set_opt(c, flags[k].o, flags[k].value, err);
+  if (rc == RG_OK && c->config_file == NULL && getenv_fn && getenv_fn("REGISTRATOR_CONFIG"))
+    rc = rg_config_set_file(c, getenv_fn("REGISTRATOR_CONFIG"), err);
+  if (rc == RG_OK && c->config_file) rc = rg_config_load_file(c, c->config_file, err);
+  if (rc == RG_OK) rc = apply_env(c, getenv_fn, err);
+  for (size_t k = 0; rc == RG_OK && k < nflags; k++) rc = set_opt(c, flags[k].o, flags[k].value, err);
+  if (rc == RG_OK && uri) rc = rg_config_set(c, "registry", uri, err);
+  free(flags);
+  return rc ? rc : rg_config_validate(c, err);
+}
+
+int rg_config_set_file(struct rg_config *c, const char *path, char *err) {
+  (void)err;
+  char *copy = rg_strdup(path);
+  if (copy == NULL) return RG_ENOMEM;
+  free(c->config_file);
+  c->config_file = copy;
+  return RG_OK;
 }
 
 /* The scheme of uri, lower-cased into buf; "" when uri has no "://". */
@@ -212,8 +283,12 @@ char *rg_cli_usage(const char *prog) {
   if (rc == RG_OK)
     rc = rg_buf_printf(&b,
                        "\nEnvironment:\n"
-                       "  DOCKER_HOST   unix:///path or tcp://host:port "
-                       "(default unix:///var/run/docker.sock)\n");
+                       "  DOCKER_HOST            unix:///path or tcp://host:port "
+                       "(default unix:///var/run/docker.sock)\n"
+                       "  REGISTRATOR_<OPTION>   any option, e.g. REGISTRATOR_TTL_REFRESH=10, "
+                       "REGISTRATOR_REGISTRY=<uri>\n"
+                       "                         (precedence: flag > environment > -config file "
+                       "> default)\n");
   if (rc != RG_OK) {
     rg_buf_free(&b);
     return NULL;

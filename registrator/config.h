@@ -37,6 +37,7 @@ struct rg_config {
   bool cleanup;            /* -cleanup */
   char *hostname;          /* -hostname (default: gethostname) */
   bool deregister_on_exit; /* -deregister-on-exit */
+  char *config_file;       /* -config */
   bool dry_run;            /* resync --dry-run */
   char *uri;               /* the registry URI (positional) */
 };
@@ -45,11 +46,27 @@ struct rg_config {
 void rg_config_init(struct rg_config *c);
 void rg_config_free(struct rg_config *c);
 
+typedef const char *(*rg_getenv_fn)(const char *name);
+
 /* Parses argv (argv[0] is the program). Accepts -opt and --opt, "-opt value"
  * and "-opt=value"; booleans take "-opt" or "-opt=true|false". Stops at
- * "--" or the first non-option after the URI. Then validates:
- * RG_EINVAL with a message naming the option or value (exit 2). */
-int rg_cli_parse(struct rg_config *c, int argc, char **argv, char *err);
+ * "--" or the first non-option after the URI.
+ * Precedence: flag > environment (REGISTRATOR_<OPTION>, e.g.
+ * REGISTRATOR_TTL_REFRESH, REGISTRATOR_REGISTRY; read through getenv_fn,
+ * NULL for none) > config file (-config FILE or REGISTRATOR_CONFIG) > default.
+ * Then validates: RG_EINVAL with a message naming the option, value, or
+ * file and line (exit 2). */
+int rg_cli_parse(struct rg_config *c, int argc, char **argv, rg_getenv_fn getenv_fn, char *err);
+
+/* Sets one setting by its option name ("ttl-refresh"; "registry" for the
+ * URI) from its text form, validating it. RG_ENOTFOUND for unknown names. */
+int rg_config_set(struct rg_config *c, const char *name, const char *value, char *err);
+int rg_config_set_file(struct rg_config *c, const char *path, char *err);
+
+/* Reads a libconfig file: every option has a setting of the same name with
+ * '-' as '_' ("ttl_refresh = 10;"), plus "registry" for the URI. Errors
+ * name the file and line. (configfile.c) */
+int rg_config_load_file(struct rg_config *c, const char *path, char *err);
 
 /* Cross-option checks (URI present, ttl/ttl-refresh, deregister mode,
  * scheme handled by an adapter). Called by rg_cli_parse. */

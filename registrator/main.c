@@ -40,6 +40,8 @@ static void install_signals(void) {
   signal(SIGPIPE, SIG_IGN);
 }
 
+static const char *getenv_const(const char *name) { return getenv(name); }
+
 static void log_stderr(void *userdata, enum rg_log_level level, const char *msg) {
   (void)userdata;
   struct timespec ts;
@@ -243,7 +245,7 @@ int main(int argc, char **argv) {
   char err[RG_ERRBUF] = "";
   struct rg_config cfg;
   rg_config_init(&cfg);
-  if (rg_cli_parse(&cfg, argc, argv, err) != RG_OK) {
+  if (rg_cli_parse(&cfg, argc, argv, getenv_const, err) != RG_OK) {
     fprintf(stderr, "registrator: %s\n", err);
     rg_config_free(&cfg);
     return 2;

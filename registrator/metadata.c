@@ -9,8 +9,8 @@
 #define PREFIX_LEN (sizeof PREFIX - 1)
 
 /* Sorts one key/value item into global or (when it names port) per_port. */
-static int meta_item(const char *key, const char *value, const char *port,
-                     struct rg_kvlist *global, struct rg_kvlist *per_port) {
+static int meta_item(const char *key, const char *value, const char *port, struct rg_kvlist *global,
+                     struct rg_kvlist *per_port) {
   if (strncmp(key, PREFIX, PREFIX_LEN) != 0 || value == NULL || value[0] == '\0') return RG_OK;
   char *rest = rg_strdup(key + PREFIX_LEN);
   if (rest == NULL) return RG_ENOMEM;
@@ -36,8 +36,8 @@ int rg_meta_collect(const struct rg_container *c, const char *port, struct rg_me
   memset(out, 0, sizeof *out);
   for (size_t s = 0; rc == RG_OK && s < RG_ARRAY_LEN(sources); s++)
     for (size_t i = 0; rc == RG_OK && i < sources[s]->n; i++)
-      rc = meta_item(sources[s]->items[i].key, sources[s]->items[i].value, port, &global,
-                     &per_port);
+      rc =
+          meta_item(sources[s]->items[i].key, sources[s]->items[i].value, port, &global, &per_port);
   out->kv = global;
   global = (struct rg_kvlist){0};
   for (size_t i = 0; rc == RG_OK && i < per_port.n; i++) {

@@ -113,8 +113,8 @@ static const char *container_ip(const struct run *r, const struct rg_meta *m) {
     while (i < src->nnetworks && strcmp(src->networks[i].name, want) != 0) i++;
     if (i < src->nnetworks && network_ip(&src->networks[i]) != NULL)
       return network_ip(&src->networks[i]);
-    rg_log(r->log, RG_LOG_WARN, WHO "SERVICE_NETWORK=%s: %s; using the default choice",
-           WHO_ARGS(r), want, i < src->nnetworks ? "that network has no address" : "no such network");
+    rg_log(r->log, RG_LOG_WARN, WHO "SERVICE_NETWORK=%s: %s; using the default choice", WHO_ARGS(r),
+           want, i < src->nnetworks ? "that network has no address" : "no such network");
   }
   for (size_t i = 0; i < src->nnetworks; i++)
     if (strcmp(src->networks[i].name, "bridge") == 0 && network_ip(&src->networks[i]))
@@ -132,8 +132,8 @@ static bool parse_port(const char *s, long *out) {
 
 /* The address of one port: *ip is malloc()ed, or NULL when the port has
  * none (logged). RG_ENOMEM only. */
-static int service_address(const struct run *r, const struct candidate *cd,
-                           const struct rg_meta *m, char **ip, long *port) {
+static int service_address(const struct run *r, const struct candidate *cd, const struct rg_meta *m,
+                           char **ip, long *port) {
   const struct rg_model_options *opt = r->opt;
   const char *addr, *pstr = opt->internal ? cd->port->port : cd->host_port;
   *ip = NULL;
@@ -207,8 +207,8 @@ static int name_and_id(const struct run *r, const struct candidate *cd, const st
 }
 
 /* Tags, attrs and checks of s from the metadata and the options. */
-static int tags_and_attrs(const struct run *r, const struct candidate *cd,
-                          const struct rg_meta *m, struct rg_service *s) {
+static int tags_and_attrs(const struct run *r, const struct candidate *cd, const struct rg_meta *m,
+                          struct rg_service *s) {
   int rc = rg_tags_append(&s->tags, rg_meta_get(m, "tags"));
   const struct rg_strlist *extra = r->opt->tags;
   for (size_t i = 0; rc == RG_OK && extra && i < extra->n; i++)
@@ -223,7 +223,8 @@ static int tags_and_attrs(const struct run *r, const struct candidate *cd,
     bool check = strncmp(kv->key, "check_", 6) == 0;
     rc = rg_kvlist_add(check ? &s->checks : &s->attrs, kv->key, kv->value);
   }
-  if (rc == RG_OK && s->attrs.n > 1) qsort(s->attrs.items, s->attrs.n, sizeof(struct rg_kv), cmp_kv);
+  if (rc == RG_OK && s->attrs.n > 1)
+    qsort(s->attrs.items, s->attrs.n, sizeof(struct rg_kv), cmp_kv);
   if (rc == RG_OK && s->checks.n > 1)
     qsort(s->checks.items, s->checks.n, sizeof(struct rg_kv), cmp_kv);
   return rc;
@@ -247,8 +248,8 @@ static int build_service(const struct run *r, const struct candidate *cd, bool g
              WHO "port %s/%s: SERVICE_IGNORE=%s still ignores the port (any non-empty value does)",
              WHO_ARGS(r), p->port, p->proto, ignore);
     else
-      rg_log(r->log, RG_LOG_DEBUG, WHO "port %s/%s ignored by SERVICE_IGNORE", WHO_ARGS(r),
-             p->port, p->proto);
+      rg_log(r->log, RG_LOG_DEBUG, WHO "port %s/%s ignored by SERVICE_IGNORE", WHO_ARGS(r), p->port,
+             p->proto);
     goto done;
   }
   if (r->opt->explicit_ && rg_meta_get(&m, "name") == NULL) {
@@ -289,8 +290,11 @@ static size_t candidates(const struct run *r, struct candidate *cands) {
       cands[n++] = (struct candidate){p, "", p->port}; /* published as itself */
     } else if (b != NULL) {
       if (more)
-        rg_log(r->log, RG_LOG_INFO, WHO "port %s/%s is published on several host ports; "
-               "registering host port %s", WHO_ARGS(r), p->port, p->proto, b->host_port);
+        rg_log(r->log, RG_LOG_INFO,
+               WHO
+               "port %s/%s is published on several host ports; "
+               "registering host port %s",
+               WHO_ARGS(r), p->port, p->proto, b->host_port);
       cands[n++] = (struct candidate){p, b->host_ip, b->host_port};
     } else if (r->opt->internal) {
       cands[n++] = (struct candidate){p, NULL, NULL};

@@ -1,4 +1,6 @@
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "registrator/config.h"
 #include "tests/unit/rg_test.h"
@@ -15,7 +17,7 @@ static int parse(struct rg_config *c, char *err, const char *const *args) {
   }
   rg_config_init(c);
   err[0] = '\0';
-  return rg_cli_parse(c, argc, argv, err);
+  return rg_cli_parse(c, argc, argv, NULL, err);
 }
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
@@ -137,5 +139,90 @@ Test(cli, dry_run_only_with_resync) {
   struct rg_config c;
   char err[RG_ERRBUF];
   cr_assert_eq(parse(&c, err, ARGS("-dry-run")), RG_EINVAL);
+  rg_config_free(&c);
+}
+
+/* A fake environment for precedence tests. */
+static const char *fake_env(const char *name) {
+  if (strcmp(name, "REGISTRATOR_TTL") == 0) return "40";
+  if (strcmp(name, "REGISTRATOR_TAGS") == 0) return "from-env";
+  return NULL;
+}
+
+static const char *write_file(const char *text) {
+  static char path[64];
+  snprintf(path, sizeof path, "/tmp/rg-cli-test-%d.cfg", (int)getpid());
+  FILE *f = fopen(path, "w");
+  cr_assert_not_null(f);
+  fputs(text, f);
+  fclose(f);
+  return path;
+}
+
+Test(cli, config_file_sets_every_option_by_its_underscore_name) {
+  const char *path = write_file("hostname = \"h1\";\nttl = 30;\nttl_refresh = 10;\n"
+                                "tags = \"a,b\";\ninternal = true;\nuseIpFromLabel = \"L\";\n"
+                                "registry = \"nosuch-yet://127.0.0.1:2379/services\";\n");
+  struct rg_config c;
+  char err[RG_ERRBUF];
+  const char *argv[] = {"registrator", "resync", "-dry-run", "-config", path, NULL};
+  rg_config_init(&c);
+  int rc = rg_cli_parse(&c, 5, (char **)argv, NULL, err);
+  /* the URI's scheme is checked, and named, after the file was read */
+  cr_assert_eq(rc, RG_EINVAL);
+  cr_assert(strstr(err, "nosuch-yet"), "%s", err);
+  cr_assert_str_eq(c.hostname, "h1");
+  cr_assert_eq(c.ttl, 30);
+  cr_assert_eq(c.ttl_refresh, 10);
+  cr_assert_str_eq(c.tags, "a,b");
+  cr_assert(c.internal);
+  cr_assert_str_eq(c.use_ip_from_label, "L");
+  rg_config_free(&c);
+  remove(path);
+}
+
+Test(cli, flag_beats_environment_beats_file) {
+  const char *path = write_file("ttl = 30;\nttl_refresh = 10;\ntags = \"from-file\";\nip = \"1.1.1.1\";\n");
+  struct rg_config c;
+  char err[RG_ERRBUF];
+  const char *argv[] = {"registrator", "resync", "-dry-run", "--config", path, "-tags=flag", NULL};
+  rg_config_init(&c);
+  cr_assert_eq(rg_cli_parse(&c, 6, (char **)argv, fake_env, err), RG_OK, "%s", err);
+  cr_expect_eq(c.ttl, 40, "environment beats file");
+  cr_expect_str_eq(c.tags, "flag", "flag beats environment");
+  cr_expect_str_eq(c.ip, "1.1.1.1", "file beats default");
+  rg_config_free(&c);
+  remove(path);
+}
+
+Test(cli, config_file_errors_name_file_and_line) {
+  const char *path = write_file("ttl = 30;\nttl_refresh = 10;\nbogus = 1;\n");
+  struct rg_config c;
+  char err[RG_ERRBUF];
+  const char *argv[] = {"registrator", "resync", "-dry-run", "-config", path, NULL};
+  rg_config_init(&c);
+  cr_assert_eq(rg_cli_parse(&c, 5, (char **)argv, NULL, err), RG_EINVAL);
+  char want[128];
+  snprintf(want, sizeof want, "%s:3:", path);
+  cr_expect(strstr(err, want) && strstr(err, "bogus"), "%s", err);
+  rg_config_free(&c);
+
+  write_file("ttl = 30\nttl_refresh = ;\n");
+  rg_config_init(&c);
+  cr_assert_eq(rg_cli_parse(&c, 5, (char **)argv, NULL, err), RG_EINVAL);
+  cr_expect(strstr(err, path) && strstr(err, ":2:"), "syntax error names the line: %s", err);
+  rg_config_free(&c);
+
+  write_file("ttl = \"abc\";\n");
+  rg_config_init(&c);
+  cr_assert_eq(rg_cli_parse(&c, 5, (char **)argv, NULL, err), RG_EINVAL);
+  cr_expect(strstr(err, ":1:") && strstr(err, "abc"), "%s", err);
+  rg_config_free(&c);
+  remove(path);
+
+  const char *missing[] = {"registrator", "resync", "-dry-run", "-config", "/nonexistent/x.cfg", NULL};
+  rg_config_init(&c);
+  cr_assert_eq(rg_cli_parse(&c, 5, (char **)missing, NULL, err), RG_EINVAL);
+  cr_expect(strstr(err, "/nonexistent/x.cfg"), "%s", err);
   rg_config_free(&c);
 }
