@@ -17,9 +17,7 @@ static void cleanup(void) {
   if (g_name[0]) it_docker_rm(g_name);
 }
 
-static void new_name(void) {
-  snprintf(g_name, sizeof g_name, "%s", it_name("rgt-docker"));
-}
+static void new_name(void) { snprintf(g_name, sizeof g_name, "%s", it_name("rgt-docker")); }
 
 static struct rg_docker *open_docker(void) {
   struct rg_docker *d;

@@ -36,15 +36,17 @@ struct server {
 };
 
 #define PING(v) "HTTP/1.1 200 OK\r\nApi-Version: " v "\r\nContent-Length: 2\r\n\r\nOK"
-#define JSON(status, body)                                                                     \
-  "HTTP/1.1 " status "\r\nApi-Version: 1.41\r\nContent-Type: application/json\r\n"             \
+#define JSON(status, body)                                      \
+  "HTTP/1.1 " status                                            \
+  "\r\nApi-Version: 1.41\r\nContent-Type: application/json\r\n" \
   "Content-Length: " #body "\r\n\r\n"
 #define NOT_FOUND_BODY "{\"message\":\"page not found\"}\n"
 
 static char *http(const char *status, const char *ctype, const char *body) {
   struct rg_buf b = {0};
-  rg_buf_printf(&b, "HTTP/1.1 %s\r\nApi-Version: 1.41\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n%s",
-                status, ctype, strlen(body), body);
+  rg_buf_printf(
+      &b, "HTTP/1.1 %s\r\nApi-Version: 1.41\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n%s",
+      status, ctype, strlen(body), body);
   return b.data;
 }
 
@@ -69,8 +71,10 @@ static void serve_conn(int c, const struct route *routes, size_t nroutes) {
       len += (size_t)r;
     }
     char target[2048] = "";
-    char *sp = memchr(buf, ' ', len), *sp2 = sp ? memchr(sp + 1, ' ', (size_t)(end - sp - 1)) : NULL;
-    if (sp && sp2 && (size_t)(sp2 - sp - 1) < sizeof target) memcpy(target, sp + 1, (size_t)(sp2 - sp - 1));
+    char *sp = memchr(buf, ' ', len),
+         *sp2 = sp ? memchr(sp + 1, ' ', (size_t)(end - sp - 1)) : NULL;
+    if (sp && sp2 && (size_t)(sp2 - sp - 1) < sizeof target)
+      memcpy(target, sp + 1, (size_t)(sp2 - sp - 1));
     size_t used = (size_t)(end + 4 - buf);
     memmove(buf, buf + used, len - used);
     len -= used;
@@ -159,9 +163,9 @@ static struct rg_docker *open_ok(const char *host) {
   return d;
 }
 
-static int ignore_event(void *ud, const struct rg_event *ev) {
-  (void)ud;
+static int count_events(void *ud, const struct rg_event *ev) {
   (void)ev;
+  ++*(size_t *)ud;
   return 0;
 }
 
@@ -190,10 +194,12 @@ Test(client, docker_host_accepts_unix_and_tcp_and_ipv6) {
 }
 
 Test(client, docker_host_rejects_other_schemes_naming_the_value) {
+  /* clang-format off */
   static const char *const bad[] = {
       "http://127.0.0.1:2375", "npipe:////./pipe/docker_engine", "ssh://me@host", "fd://",
       "/var/run/docker.sock", "tcp://", "tcp://h:0", "tcp://h:99999", "tcp://h:12ab",
       "tcp://[::1", "tcp://[::1]x", "tcp://h:2375/path", "tcp://user@h:1", "unix://"};
+  /* clang-format on */
   for (size_t i = 0; i < RG_ARRAY_LEN(bad); i++) {
     struct rg_docker *d = (void *)1;
     char err[RG_ERRBUF] = "";
@@ -230,12 +236,15 @@ Test(client, missing_socket_is_econnect_naming_the_socket) {
   struct rg_docker *d = open_ok("unix:///tmp/rg-no-such-dir/docker.sock");
   char err[RG_ERRBUF] = "";
   cr_assert_eq(rg_docker_ping(d, err), RG_ECONNECT);
-  cr_assert(strstr(err, "cannot connect to Docker at unix:///tmp/rg-no-such-dir/docker.sock: "
-                        "No such file or directory"), "%s", err);
+  cr_assert(strstr(err,
+                   "cannot connect to Docker at unix:///tmp/rg-no-such-dir/docker.sock: "
+                   "No such file or directory"),
+            "%s", err);
   struct rg_strlist ids = {0};
   cr_assert_eq(rg_docker_list_running(d, &ids, err), RG_ECONNECT, "lazy ping fails the same way");
   struct rg_event_parser *p;
-  cr_assert_eq(rg_event_parser_new(&p, 1024, ignore_event, NULL), RG_OK);
+  size_t n = 0;
+  cr_assert_eq(rg_event_parser_new(&p, 1024, count_events, &n), RG_OK);
   cr_assert_eq(rg_docker_events_run(d, NULL, p, err), RG_ECONNECT);
   rg_event_parser_free(p);
   rg_docker_close(d);
@@ -273,55 +282,46 @@ Test(client, request_timeout_is_eio) {
 
 /* ---- version negotiation ---- */
 
-Test(client, ping_negotiates_down_to_ours_and_keeps_older_servers) {
+Test(client, ping_negotiates_from_the_api_version_header) {
+  static const struct {
+    const char *response;
+    int rc;
+    const char *want; /* the version, or a part of the message */
+  } cases[] = {
+      {PING("1.52"), RG_OK, "1.41"},
+      {PING("1.41"), RG_OK, "1.41"},
+      {PING("1.30"), RG_OK, "1.30"},
+      {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK", RG_OK, "1.24"}, /* no header */
+      {PING("1.9"), RG_EUNSUPPORTED, "speaks API 1.9, older than the minimum 1.24"},
+      {PING("banana"), RG_EPROTO, "sent an invalid Api-Version header 'banana'"},
+  };
+  for (size_t i = 0; i < RG_ARRAY_LEN(cases); i++) {
+    struct route r[] = {{"/_ping", cases[i].response, 0}};
+    struct server s = serve(0, r, 1);
+    struct rg_docker *d = open_ok(s.host);
+    char err[RG_ERRBUF] = "";
+    cr_assert_eq(rg_docker_ping(d, err), cases[i].rc, "case %zu: %s", i, err);
+    if (cases[i].rc == RG_OK) {
+      cr_assert_str_eq(rg_docker_api_version(d), cases[i].want);
+    } else {
+      cr_assert(strstr(err, cases[i].want) && strstr(err, s.sock), "%s", err);
+      cr_assert_str_eq(rg_docker_api_version(d), "");
+    }
+    rg_docker_close(d);
+    stop_server(&s);
+  }
+}
+
+Test(client, calls_ping_lazily_and_use_the_negotiated_version_in_paths) {
   static const char list[] = JSON("200 OK", 3) "[]\n";
-  struct route r1[] = {{"/_ping", PING("1.52"), 0}, {"/v1.41/containers/json", list, 0}};
-  struct server s = serve(0, r1, 2);
+  struct route r[] = {{"/_ping", PING("1.30"), 0}, {"/v1.30/containers/json", list, 0}};
+  struct server s = serve(0, r, 2);
   struct rg_docker *d = open_ok(s.host);
   struct rg_strlist ids = {0};
   char err[RG_ERRBUF] = "";
-  cr_assert_eq(rg_docker_list_running(d, &ids, err), RG_OK, "lazy ping: %s", err);
-  cr_assert_str_eq(rg_docker_api_version(d), "1.41");
-  rg_docker_close(d);
-  stop_server(&s);
-
-  struct route r2[] = {{"/_ping", PING("1.30"), 0}, {"/v1.30/containers/json", list, 0}};
-  s = serve(0, r2, 2);
-  d = open_ok(s.host);
-  cr_assert_eq(rg_docker_ping(d, err), RG_OK, "%s", err);
-  cr_assert_str_eq(rg_docker_api_version(d), "1.30");
   cr_assert_eq(rg_docker_list_running(d, &ids, err), RG_OK, "%s", err);
+  cr_assert_str_eq(rg_docker_api_version(d), "1.30");
   cr_assert_eq(ids.n, 0);
-  rg_docker_close(d);
-  stop_server(&s);
-}
-
-Test(client, ping_refuses_servers_older_than_the_minimum) {
-  struct route r[] = {{"/_ping", PING("1.12"), 0}};
-  struct server s = serve(0, r, 1);
-  struct rg_docker *d = open_ok(s.host);
-  char err[RG_ERRBUF] = "";
-  cr_assert_eq(rg_docker_ping(d, err), RG_EUNSUPPORTED);
-  cr_assert(strstr(err, "API 1.12") && strstr(err, "1.24") && strstr(err, s.sock), "%s", err);
-  cr_assert_str_eq(rg_docker_api_version(d), "");
-  rg_docker_close(d);
-  stop_server(&s);
-}
-
-Test(client, ping_without_header_assumes_1_24_and_bad_header_is_eproto) {
-  struct route r[] = {{"/_ping", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK", 0}};
-  struct server s = serve(0, r, 1);
-  struct rg_docker *d = open_ok(s.host);
-  char err[RG_ERRBUF] = "";
-  cr_assert_eq(rg_docker_ping(d, err), RG_OK, "%s", err);
-  cr_assert_str_eq(rg_docker_api_version(d), "1.24");
-  rg_docker_close(d);
-  stop_server(&s);
-  struct route r2[] = {{"/_ping", PING("banana"), 0}};
-  s = serve(0, r2, 1);
-  d = open_ok(s.host);
-  cr_assert_eq(rg_docker_ping(d, err), RG_EPROTO);
-  cr_assert(strstr(err, "banana"), "%s", err);
   rg_docker_close(d);
   stop_server(&s);
 }
@@ -378,8 +378,9 @@ Test(client, http_errors_carry_dockers_message_json_or_plain_text) {
                     "client version 1.11 is too old. Minimum supported API version is 1.12, "
                     "please upgrade your client to a newer version\n");
   cr_assert_eq(list_with(resp, err), RG_EPROTO);
-  cr_assert(strstr(err, "list containers: client version 1.11 is too old. Minimum supported API "
-                        "version is 1.12, please upgrade your client to a newer version (HTTP 400)"),
+  cr_assert(strstr(err,
+                   "list containers: client version 1.11 is too old. Minimum supported API "
+                   "version is 1.12, please upgrade your client to a newer version (HTTP 400)"),
             "%s", err);
   free(resp);
   resp = http("500 Internal Server Error", "application/json",
@@ -405,11 +406,12 @@ Test(client, http_errors_carry_dockers_message_json_or_plain_text) {
 }
 
 Test(client, bodies_that_are_not_the_json_expected_are_eproto) {
-  static const char *const bodies[] = {"<html>oops</html>", "{\"Id\":\"a\"}", "[{\"Id\":5}]",
-                                       "[\"x\"]", "[{\"Id\":\"a\"}] trailing", "",
-                                       "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
-                                       "[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
-                                       "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"};
+  /* clang-format off */
+  static const char *const bodies[] = {
+      "<html>oops</html>", "{\"Id\":\"a\"}", "[{\"Id\":5}]", "[\"x\"]", "[{\"Id\":\"a\"}] x", "",
+      "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+      "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"};
+  /* clang-format on */
   for (size_t i = 0; i < RG_ARRAY_LEN(bodies); i++) {
     char err[RG_ERRBUF] = "";
     char *resp = http("200 OK", "application/json", bodies[i]);
@@ -432,8 +434,8 @@ Test(client, inspect_of_a_missing_container_is_enotfound_with_dockers_message) {
   cr_assert_eq(rg_docker_inspect(d, "nope", &c, err), RG_ENOTFOUND);
   cr_assert_null(c);
   char want[300];
-  snprintf(want, sizeof want, "Docker at %s: inspect container nope: No such container: nope (HTTP 404)",
-           s.host);
+  snprintf(want, sizeof want,
+           "Docker at %s: inspect container nope: No such container: nope (HTTP 404)", s.host);
   cr_assert_str_eq(err, want);
   cr_assert_eq(rg_docker_inspect(d, "a/b c?#", &c, err), RG_ENOTFOUND, "%s", err);
   cr_assert(strstr(err, "inspect container a/b c?#: escaped as expected"), "%s", err);
@@ -445,13 +447,15 @@ Test(client, inspect_of_a_missing_container_is_enotfound_with_dockers_message) {
 Test(client, inspect_body_over_its_cap_is_etoobig) {
   size_t body = RG_DOCKER_INSPECT_MAX + 1;
   struct rg_buf resp = {0};
-  rg_buf_printf(&resp, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+  rg_buf_printf(&resp,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
                 body);
   size_t head = resp.len;
   char *big = malloc(head + body);
   memcpy(big, resp.data, head);
   memset(big + head, ' ', body);
-  struct route r[] = {{"/_ping", PING("1.41"), 0}, {"/v1.41/containers/big/json", big, head + body}};
+  struct route r[] = {{"/_ping", PING("1.41"), 0},
+                      {"/v1.41/containers/big/json", big, head + body}};
   struct server s = serve(0, r, 2);
   struct rg_docker *d = open_ok(s.host);
   struct rg_container *c;
@@ -466,20 +470,15 @@ Test(client, inspect_body_over_its_cap_is_etoobig) {
 
 /* ---- the event stream over the fake server ---- */
 
-static int count_events(void *ud, const struct rg_event *ev) {
-  (void)ev;
-  ++*(size_t *)ud;
-  return 0;
-}
-
 /* The recorded stream as chunked HTTP in 100-byte chunks, with the
  * terminating chunk when clean_end. malloc()ed. */
 static char *chunked_events(bool clean_end, size_t *n_events) {
   size_t len;
   char *body = rg_test_fixture("events/container-lifecycle.jsonl", &len);
   struct rg_buf b = {0};
-  rg_buf_printf(&b, "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Type: application/json\r\n"
-                    "Transfer-Encoding: chunked\r\n\r\n");
+  rg_buf_printf(&b,
+                "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Type: application/json\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n");
   for (size_t off = 0; off < len; off += 100) {
     size_t n = len - off < 100 ? len - off : 100;
     rg_buf_printf(&b, "%zx\r\n", n);
@@ -494,7 +493,7 @@ static char *chunked_events(bool clean_end, size_t *n_events) {
 
 #define EVENTS_TARGET                                                                        \
   "/v1.41/events?filters=%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22start%" \
-  "22%2C%22die%22%2C%22stop%22%2C%22kill%22%2C%22pause%22%2C%22unpause%22%2C%22health_"     \
+  "22%2C%22die%22%2C%22stop%22%2C%22kill%22%2C%22pause%22%2C%22unpause%22%2C%22health_"      \
   "status%22%2C%22destroy%22%2C%22rename%22%2C%22create%22%5D%7D"
 
 static int run_events(const char *response, const char *since, size_t *count, char *err,
@@ -535,14 +534,15 @@ Test(client, event_stream_errors_are_mapped) {
   size_t n = 0;
   struct server s;
   char err[RG_ERRBUF] = "";
-  char *resp = http("400 Bad Request", "application/json",
-                    "{\"message\":\"invalid filter 'evnt'\"}\n");
+  char *resp =
+      http("400 Bad Request", "application/json", "{\"message\":\"invalid filter 'evnt'\"}\n");
   cr_assert_eq(run_events(resp, NULL, &n, err, &s), RG_EPROTO);
   cr_assert(strstr(err, "event stream: invalid filter 'evnt' (HTTP 400)"), "%s", err);
   free(resp);
   static const char garbage[] =
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-      "f\r\n{\"Action\":\"x\"}\n\r\n" "d\r\nnot an event\n\r\n";
+      "f\r\n{\"Action\":\"x\"}\n\r\n"
+      "d\r\nnot an event\n\r\n";
   cr_assert_eq(run_events(garbage, NULL, &n, err, &s), RG_EPROTO);
   cr_assert_eq(n, 1);
   cr_assert(strstr(err, "ended: malformed event JSON: 'not an event'"), "%s", err);

@@ -159,10 +159,12 @@ Test(events, recorded_lifecycle_stream_yields_every_event_in_order) {
   char err[RG_ERRBUF] = "";
   cr_assert_eq(feed_all(&s, data, len, err), RG_OK, "%s", err);
   cr_assert_eq(s.n, 17);
-  static const char *const actions[] = {
-      "create", "start", "rename", "pause", "unpause", "health_status: healthy", "create",
-      "start", "health_status: unhealthy", "kill", "die", "kill", "kill", "die", "stop",
-      "destroy", "destroy"};
+  static const char *const actions[] = {"create",  "start",   "rename",
+                                        "pause",   "unpause", "health_status: healthy",
+                                        "create",  "start",   "health_status: unhealthy",
+                                        "kill",    "die",     "kill",
+                                        "kill",    "die",     "stop",
+                                        "destroy", "destroy"};
   const char *line = s.sig.data;
   for (size_t i = 0; i < RG_ARRAY_LEN(actions); i++) {
     char want[64];
@@ -244,8 +246,10 @@ Test(events, crlf_and_blank_lines_are_tolerated) {
   struct rg_buf v = {0};
   rg_buf_append(&v, "\n\r\n  \n", 6);
   for (size_t i = 0; i < len; i++) {
-    if (data[i] == '\n') rg_buf_append(&v, "\r\n\n \r\n", 6);
-    else rg_buf_append(&v, data + i, 1);
+    if (data[i] == '\n')
+      rg_buf_append(&v, "\r\n\n \r\n", 6);
+    else
+      rg_buf_append(&v, data + i, 1);
   }
   static const size_t sizes[] = {5, 301, 1};
   cr_assert_eq(feed_chunks(&s, v.data, v.len, sizes, 3, 4096, err), RG_OK, "%s", err);
@@ -272,7 +276,8 @@ Test(events, over_long_line_is_refused_and_the_buffer_stays_bounded) {
   }
   cr_assert_eq(rc, RG_ETOOBIG);
   cr_assert_leq(off, 107, "refused as soon as the line passed 100 bytes");
-  cr_assert(strstr(err, "longer than 100 bytes") && strstr(err, "{\"status\":\"start\""), "%s", err);
+  cr_assert(strstr(err, "longer than 100 bytes") && strstr(err, "{\"status\":\"start\""), "%s",
+            err);
   cr_assert_eq(rg_event_parser_feed(p, "\n", 1, err), RG_ETOOBIG, "stays stopped");
   rg_event_parser_reset(p);
   cr_assert_eq(rg_event_parser_feed(p, "{\"Action\":\"x\"}\n", 15, err), RG_OK);
@@ -299,8 +304,13 @@ Test(events, a_line_of_exactly_max_line_bytes_is_accepted) {
 
 Test(events, malformed_json_is_eproto_and_quotes_the_line) {
   static const char *const bad[] = {
-      "{\"status\":\"start\",\"id\":\"abc\"\n", "not json at all\n", "{\"Action\":\"start\"} {}\n",
-      "{\"Action\":\"start\",}\n", "\"just a string\"\n", "[1,2]\n", "{\"Action\":\"st\0rt\"}\n",
+      "{\"status\":\"start\",\"id\":\"abc\"\n",
+      "not json at all\n",
+      "{\"Action\":\"start\"} {}\n",
+      "{\"Action\":\"start\",}\n",
+      "\"just a string\"\n",
+      "[1,2]\n",
+      "{\"Action\":\"st\0rt\"}\n",
       "{\"Actor\":{\"Attributes\":[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]}}\n",
       "{\"Type\":\"container\"}\n" /* no Action */};
   for (size_t i = 0; i < RG_ARRAY_LEN(bad); i++) {
