@@ -4,6 +4,7 @@
  *
  * Exit codes: 0 success, 1 runtime failure (Docker or the registry), 2 usage.
  */
+#include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,6 +261,7 @@ int main(int argc, char **argv) {
   }
 
   install_signals();
+  curl_global_init(CURL_GLOBAL_DEFAULT); /* once, before anything else uses curl */
   int status = 1;
   struct setup s;
   struct rg_docker *docker = NULL;
@@ -284,5 +286,6 @@ int main(int argc, char **argv) {
   rg_docker_close(docker);
   setup_free(&s);
   rg_config_free(&cfg);
+  curl_global_cleanup();
   return status;
 }

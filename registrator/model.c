@@ -185,7 +185,7 @@ static int name_and_id(const struct run *r, const struct candidate *cd, const st
   const char *name = rg_meta_get(m, "name");
   const char *id = rg_meta_get(m, "id");
   const char *proto = cd->port->proto;
-  bool udp_like = strcmp(proto, "tcp") != 0;
+  bool other_proto = strcmp(proto, "tcp") != 0;
   struct rg_buf b = {0};
   int rc;
   if (name == NULL) name = r->image_name;
@@ -201,7 +201,7 @@ static int name_and_id(const struct run *r, const struct candidate *cd, const st
   }
   b = (struct rg_buf){0};
   rc = rg_buf_printf(&b, "%s:%s:%s%s%s", r->opt->hostname, r->c->name, cd->port->port,
-                     udp_like ? ":" : "", udp_like ? proto : "");
+                     other_proto ? ":" : "", other_proto ? proto : "");
   s->id = b.data;
   return rc;
 }
@@ -290,10 +290,7 @@ static size_t candidates(const struct run *r, struct candidate *cands) {
       cands[n++] = (struct candidate){p, "", p->port}; /* published as itself */
     } else if (b != NULL) {
       if (more)
-        rg_log(r->log, RG_LOG_INFO,
-               WHO
-               "port %s/%s is published on several host ports; "
-               "registering host port %s",
+        rg_log(r->log, RG_LOG_INFO, WHO "port %s/%s has several host ports; registering %s",
                WHO_ARGS(r), p->port, p->proto, b->host_port);
       cands[n++] = (struct candidate){p, b->host_ip, b->host_port};
     } else if (r->opt->internal) {

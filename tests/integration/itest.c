@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 static char *run(int *status, const char *fmt, va_list ap) {
@@ -86,4 +87,41 @@ void it_cleanup(void) {
              ">/dev/null 2>&1; nets=$(docker network ls -q --filter name=-%ld-); "
              "[ -z \"$nets\" ] || docker network rm $nets >/dev/null 2>&1",
              pid, pid));
+}
+
+long it_spawn(const char *log_path, const char *fmt, ...) {
+  char cmd[8192] = "exec ";
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(cmd + 5, sizeof cmd - 5, fmt, ap);
+  va_end(ap);
+  fflush(NULL);
+  pid_t pid = fork();
+  cr_assert_neq(pid, -1, "fork failed");
+  if (pid == 0) {
+    int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int nul = open("/dev/null", O_RDONLY);
+    if (fd < 0 || nul < 0) _exit(126);
+    dup2(nul, 0);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+    _exit(127);
+  }
+  return (long)pid;
+}
+
+int it_wait_exit(long pid, double seconds) {
+  struct timespec start, now, pause = {0, 10 * 1000 * 1000};
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  for (;;) {
+    int st;
+    pid_t r = waitpid((pid_t)pid, &st, WNOHANG);
+    if (r == (pid_t)pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    if (r < 0) return -2; /* not our child */
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if ((double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9 > seconds)
+      return -1;
+    nanosleep(&pause, NULL);
+  }
 }

@@ -31,6 +31,15 @@ bool it_wait(double seconds, bool (*cond)(void *ud), void *ud);
 /* Removes the named containers (force), ignoring ones already gone. */
 void it_docker_rm(const char *names);
 
+/* Starts `exec CMD` through sh in the background, stdout and stderr
+ * appended to log_path; returns the pid (of CMD itself, thanks to exec). */
+long it_spawn(const char *log_path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Waits up to `seconds` for a process started by it_spawn to exit and reaps
+ * it. Returns its exit status, 128+N when killed by signal N, or -1 when it
+ * is still running at the deadline. */
+int it_wait_exit(long pid, double seconds);
+
 /* Removes every container and network whose name carries this process's
  * "-<pid>-" tag (it_name), so a failed test leaves nothing behind. Use as
  * the .fini of every integration suite: IT_SUITE(name). */
