@@ -15,7 +15,7 @@
 #define MAX_EVENT_LINE (256 * 1024)   /* one Docker event; real ones are < 4 KiB */
 #define MAX_QUEUED_EVENTS 4096        /* past this, drop the queue and resync */
 #define BACKOFF_MIN_MS 250
-#define BACKOFF_MAX_MS 30000
+#define BACKOFF_MAX_MS 30000         /* Docker reconnects */
 
 struct queued_event {
   char *action;
@@ -51,9 +51,9 @@ static int64_t now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int64_t grow_backoff(int64_t cur) {
+static int64_t grow_backoff(int64_t cur, int64_t max) {
   int64_t next = cur ? cur * 2 : BACKOFF_MIN_MS;
-  return next > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : next;
+  return next > max ? max : next;
 }
 
 /* ---- event intake (runs inside curl's write callback: queue only) ---- */
@@ -153,7 +153,9 @@ static void apply(struct rg_daemon *d) {
     d->retry_backoff = 0;
     return;
   }
-  d->retry_backoff = grow_backoff(d->retry_backoff);
+  /* write retries back off up to -retry-interval, so a registry that comes
+   * back is caught up within one retry interval */
+  d->retry_backoff = grow_backoff(d->retry_backoff, d->cfg->retry_interval);
   d->next_retry = now_ms() + d->retry_backoff;
   rg_log(d->log, RG_LOG_WARN, "%zu registry write(s) failed; retrying in %lld ms", failed,
          (long long)d->retry_backoff);
@@ -174,7 +176,7 @@ static void resync(struct rg_daemon *d) {
   apply(d);
   if (d->cfg->cleanup && rg_registry_cleanup(d->reg, &d->desired, d->mo->hostname) > 0 &&
       d->next_retry == 0) {
-    d->next_retry = now_ms() + grow_backoff(d->retry_backoff);
+    d->next_retry = now_ms() + grow_backoff(d->retry_backoff, d->cfg->retry_interval);
   }
 }
 
@@ -194,7 +196,7 @@ static void stream_open(struct rg_daemon *d) {
       curl_multi_add_handle(d->multi, rg_docker_stream_handle(d->stream)) != CURLM_OK) {
     if (d->stream) rg_docker_stream_free(d->stream);
     d->stream = NULL;
-    d->stream_backoff = grow_backoff(d->stream_backoff);
+    d->stream_backoff = grow_backoff(d->stream_backoff, BACKOFF_MAX_MS);
     d->next_stream_try = now_ms() + d->stream_backoff;
     rg_log(d->log, RG_LOG_WARN, "%s; retrying in %lld ms", err[0] ? err : "cannot subscribe",
            (long long)d->stream_backoff);
@@ -228,7 +230,7 @@ static void stream_check(struct rg_daemon *d) {
     rg_docker_stream_result(d->stream, m->data.result, err);
     stream_close(d);
     if (now_ms() - d->stream_since > 10000) d->stream_backoff = 0; /* it was healthy */
-    d->stream_backoff = grow_backoff(d->stream_backoff);
+    d->stream_backoff = grow_backoff(d->stream_backoff, BACKOFF_MAX_MS);
     d->next_stream_try = now_ms() + d->stream_backoff;
     rg_log(d->log, RG_LOG_WARN, "%s; reconnecting in %lld ms", err, (long long)d->stream_backoff);
     return;

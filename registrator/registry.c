@@ -43,6 +43,7 @@ void rg_registry_close(struct rg_registry *r) {
   if (r == NULL) return;
   if (r->adapter) r->adapter->close(r->state);
   rg_service_list_free(&r->registered);
+  rg_service_list_free(&r->rejected);
   free(r->uri);
   free(r);
 }
@@ -55,49 +56,69 @@ int rg_registry_refresh(struct rg_registry *r, char *err) {
   return r->adapter->refresh ? r->adapter->refresh(r->state, err) : RG_OK;
 }
 
-static bool deregister_one(struct rg_registry *r, const struct rg_service *s) {
+/* RG_OK, RG_EINVAL (the service's own fault) or another error (the
+ * registry's: retry later). Logs the outcome. */
+static int deregister_one(struct rg_registry *r, const struct rg_service *s) {
   char err[RG_ERRBUF] = "";
   int rc = r->adapter->deregister_service(r->state, s, err);
   if (rc == RG_ENOTFOUND) rc = RG_OK; /* already gone is done */
-  if (rc) {
-    rg_log(r->log, RG_LOG_WARN, "deregister %s failed (will retry): %s", s->id, err);
-    return false;
+  if (rc) rg_log(r->log, RG_LOG_WARN, "deregister %s failed: %s", s->id, err[0] ? err : rg_strerror(rc));
+  else rg_log(r->log, RG_LOG_INFO, "deregistered %s", s->id);
+  return rc;
+}
+
+static int register_one(struct rg_registry *r, const struct rg_service *s) {
+  const struct rg_service *old = rg_service_list_find(&r->rejected, s->id);
+  if (old && rg_service_equal(old, s)) return RG_OK; /* refused before, unchanged */
+  char err[RG_ERRBUF] = "";
+  int rc = r->adapter->register_service(r->state, s, err);
+  if (rc == RG_OK) rc = rg_service_list_upsert(&r->registered, s);
+  if (rc == RG_OK) {
+    rg_service_list_remove(&r->rejected, s->id);
+    rg_log(r->log, RG_LOG_INFO, "registered %s as %s at %s:%d", s->id, s->name, s->ip, s->port);
+  } else if (rc == RG_EINVAL) {
+    rg_log(r->log, RG_LOG_ERROR, "register %s (container %s) refused, not retried until it changes: %s",
+           s->id, s->container_name ? s->container_name : "?", err[0] ? err : rg_strerror(rc));
+    if (rg_service_list_upsert(&r->rejected, s) != RG_OK) return RG_ENOMEM;
+  } else {
+    rg_log(r->log, RG_LOG_WARN, "register %s failed: %s", s->id, err[0] ? err : rg_strerror(rc));
   }
-  rg_log(r->log, RG_LOG_INFO, "deregistered %s", s->id);
-  return true;
+  return rc;
 }
 
 size_t rg_registry_apply(struct rg_registry *r, const struct rg_service_list *desired) {
   struct rg_op_list ops = {0};
   struct rg_service_list gone = {0};
-  size_t failed = 0;
+  size_t pending = 0;
   if (rg_reconcile(desired, &r->registered, &ops) != RG_OK) {
     rg_log(r->log, RG_LOG_ERROR, "out of memory while reconciling");
     return 1;
   }
-  for (size_t i = 0; i < ops.n; i++) {
+  size_t i = 0;
+  for (; i < ops.n; i++) {
     const struct rg_service *s = ops.items[i].service;
+    int rc;
     if (ops.items[i].kind == RG_OP_DEREGISTER) {
-      /* ops point into r->registered: collect first, remove after the loop */
-      if (!deregister_one(r, s)) failed++;
-      else if (rg_service_list_upsert(&gone, s) != RG_OK) failed++;
-      continue;
-    }
-    char err[RG_ERRBUF] = "";
-    int rc = r->adapter->register_service(r->state, s, err);
-    if (rc == RG_OK) rc = rg_service_list_upsert(&r->registered, s);
-    if (rc) {
-      rg_log(r->log, RG_LOG_WARN, "register %s failed (will retry): %s", s->id,
-             err[0] ? err : rg_strerror(rc));
-      failed++;
+      /* ops point into r->registered: collect now, remove after the loop */
+      rc = deregister_one(r, s);
+      if (rc == RG_OK && rg_service_list_upsert(&gone, s) != RG_OK) rc = RG_ENOMEM;
     } else {
-      rg_log(r->log, RG_LOG_INFO, "registered %s as %s at %s:%d", s->id, s->name, s->ip, s->port);
+      rc = register_one(r, s);
+    }
+    if (rc == RG_OK || (rc == RG_EINVAL && ops.items[i].kind == RG_OP_REGISTER)) continue;
+    pending++;
+    if (rc != RG_EINVAL) {
+      i++;
+      break; /* the registry's fault: stop this pass */
     }
   }
-  for (size_t i = 0; i < gone.n; i++) rg_service_list_remove(&r->registered, gone.items[i].id);
+  pending += ops.n - i;
+  if (pending > 0 && i < ops.n)
+    rg_log(r->log, RG_LOG_WARN, "%zu more write(s) postponed until the registry answers", ops.n - i);
+  for (size_t k = 0; k < gone.n; k++) rg_service_list_remove(&r->registered, gone.items[k].id);
   rg_service_list_free(&gone);
   rg_op_list_free(&ops);
-  return failed;
+  return pending;
 }
 
 size_t rg_registry_cleanup(struct rg_registry *r, const struct rg_service_list *desired,
@@ -116,7 +137,7 @@ size_t rg_registry_cleanup(struct rg_registry *r, const struct rg_service_list *
     if (s->id == NULL || strncmp(s->id, hostname, hlen) != 0 || s->id[hlen] != ':') continue;
     if (rg_service_list_find(desired, s->id) != NULL) continue;
     rg_log(r->log, RG_LOG_INFO, "cleanup: %s has no running container", s->id);
-    if (deregister_one(r, s)) rg_service_list_remove(&r->registered, s->id);
+    if (deregister_one(r, s) == RG_OK) rg_service_list_remove(&r->registered, s->id);
     else failed++;
   }
   rg_service_list_free(&found);

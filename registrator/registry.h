@@ -16,6 +16,8 @@ struct rg_registry {
   void *state;
   char *uri;                          /* as given, for messages */
   struct rg_service_list registered;  /* what we wrote and still own, sorted by id */
+  struct rg_service_list rejected;    /* refused as invalid (RG_EINVAL): not retried
+                                         until the service changes; sorted by id */
   const struct rg_log *log;
 };
 
@@ -28,9 +30,12 @@ void rg_registry_close(struct rg_registry *r); /* accepts NULL */
 int rg_registry_ping(struct rg_registry *r, char *err);
 
 /* Writes the difference between desired (sorted by id) and what is
- * registered. Each failed write is logged with the service ID and left for
- * the next call (the latest desired state wins). Returns the number of
- * writes that failed (0: the registry matches desired). */
+ * registered. A failed write is logged with the service ID and left for
+ * the next call (the latest desired state wins); the first failure that is
+ * not the service's own fault (unreachable, timeout, 5xx) ends the pass, so
+ * a dead registry costs one timeout, not one per service. A service the
+ * registry refuses as invalid is logged once and not retried until it
+ * changes. Returns the number of writes still pending (0: in step). */
 size_t rg_registry_apply(struct rg_registry *r, const struct rg_service_list *desired);
 
 /* Lists the registry and removes entries owned by this host (ID starting

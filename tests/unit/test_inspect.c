@@ -66,12 +66,28 @@ static void expect_fixture_error(const char *name, const char *from, const char 
   "{\"Id\":\"abc\",\"Name\":\"/n\",\"Config\":" config ",\"State\":{\"Running\":true}" rest "}"
 
 Test(inspect, every_recorded_fixture_parses) {
-  static const char *const names[] = {
-      "published-single", "published-dual", "multi-port",     "udp",            "tcp-udp",
-      "exposed-only",     "metadata",       "ignore-port",    "ignore-all",     "ignore-false",
-      "host",             "none",           "container-peer", "container-mode", "two-networks",
-      "bridge-plus",      "ipv6",           "ipv6-binding",   "image-registry", "image-registry2",
-      "stopped",          "health"};
+  static const char *const names[] = {"published-single",
+                                      "published-dual",
+                                      "multi-port",
+                                      "udp",
+                                      "tcp-udp",
+                                      "exposed-only",
+                                      "metadata",
+                                      "ignore-port",
+                                      "ignore-all",
+                                      "ignore-false",
+                                      "host",
+                                      "none",
+                                      "container-peer",
+                                      "container-mode",
+                                      "two-networks",
+                                      "bridge-plus",
+                                      "ipv6",
+                                      "ipv6-binding",
+                                      "image-registry",
+                                      "image-registry2",
+                                      "stopped",
+                                      "health"};
   for (size_t i = 0; i < RG_ARRAY_LEN(names); i++) {
     struct rg_container *c = parse_fixture(names[i]);
     cr_assert_eq(strlen(c->id), 64, "%s", names[i]);
@@ -262,16 +278,16 @@ Test(inspect, exposed_and_published_keys_merge_into_one_port) {
 Test(inspect, wrong_types_are_errors_naming_the_field) {
   expect_fixture_error("published-single", "\"Labels\": {}", "\"Labels\": []", RG_EPROTO,
                        "Config.Labels");
-  expect_fixture_error("metadata", "\"SERVICE_NAME\": \"shop\"", "\"SERVICE_NAME\": 1",
-                       RG_EPROTO, "Config.Labels[\"SERVICE_NAME\"]");
+  expect_fixture_error("metadata", "\"SERVICE_NAME\": \"shop\"", "\"SERVICE_NAME\": 1", RG_EPROTO,
+                       "Config.Labels[\"SERVICE_NAME\"]");
   expect_fixture_error("published-single", "\"Ports\": {", "\"Ports\": {\"81/tcp\": \"x\",",
                        RG_EPROTO, "NetworkSettings.Ports[\"81/tcp\"]");
   expect_error(MINIMAL("{}", ",\"NetworkSettings\":{\"Ports\":{\"80/tcp\":[{\"HostIp\":127}]}}"),
                RG_EPROTO, "NetworkSettings.Ports[\"80/tcp\"][0].HostIp");
   expect_error(MINIMAL("{}", ",\"NetworkSettings\":{\"Ports\":{\"80/tcp\":[{\"HostPort\":[]}]}}"),
                RG_EPROTO, "NetworkSettings.Ports[\"80/tcp\"][0].HostPort");
-  expect_fixture_error("published-single", "\"Running\": true", "\"Running\": \"yes\"",
-                       RG_EPROTO, "State.Running");
+  expect_fixture_error("published-single", "\"Running\": true", "\"Running\": \"yes\"", RG_EPROTO,
+                       "State.Running");
   expect_fixture_error("published-single", "\"ExitCode\": 0", "\"ExitCode\": \"0\"", RG_EPROTO,
                        "State.ExitCode");
   expect_fixture_error("published-single", "\"ExitCode\": 0", "\"ExitCode\": 99999999999",
@@ -280,10 +296,10 @@ Test(inspect, wrong_types_are_errors_naming_the_field) {
                        RG_EPROTO, "HostConfig.NetworkMode");
   expect_fixture_error("published-single", "\"Image\": \"local/busybox\"", "\"Image\": []",
                        RG_EPROTO, "Config.Image");
-  expect_fixture_error("published-single", "\"Networks\": {", "\"Networks\": {\"x\": 3,",
-                       RG_EPROTO, "NetworkSettings.Networks[\"x\"]");
-  expect_fixture_error("published-single", "\"IPAddress\": \"172.17.0.2\"",
-                       "\"IPAddress\": false", RG_EPROTO, "IPAddress");
+  expect_fixture_error("published-single", "\"Networks\": {", "\"Networks\": {\"x\": 3,", RG_EPROTO,
+                       "NetworkSettings.Networks[\"x\"]");
+  expect_fixture_error("published-single", "\"IPAddress\": \"172.17.0.2\"", "\"IPAddress\": false",
+                       RG_EPROTO, "IPAddress");
   expect_error(MINIMAL("{\"Env\":{}}", ""), RG_EPROTO, "Config.Env");
   expect_error(MINIMAL("{\"Env\":[\"A=b\",7]}", ""), RG_EPROTO, "Config.Env[1]");
   expect_error(MINIMAL("{\"ExposedPorts\":[\"80/tcp\"]}", ""), RG_EPROTO, "Config.ExposedPorts");
@@ -302,8 +318,7 @@ Test(inspect, missing_required_members_are_errors) {
   expect_error("{\"Id\":\"a\",\"Config\":{},\"State\":{\"Running\":true}}", RG_EPROTO, "Name");
   expect_error("{\"Id\":\"a\",\"Name\":\"/\",\"Config\":{},\"State\":{\"Running\":true}}",
                RG_EPROTO, "Name");
-  expect_error("{\"Id\":\"a\",\"Name\":\"/n\",\"State\":{\"Running\":true}}", RG_EPROTO,
-               "Config");
+  expect_error("{\"Id\":\"a\",\"Name\":\"/n\",\"State\":{\"Running\":true}}", RG_EPROTO, "Config");
   expect_error("{\"Id\":\"a\",\"Name\":\"/n\",\"Config\":null,\"State\":{\"Running\":true}}",
                RG_EPROTO, "Config");
   expect_error("{\"Id\":\"a\",\"Name\":\"/n\",\"Config\":{}}", RG_EPROTO, "State");
@@ -313,9 +328,9 @@ Test(inspect, missing_required_members_are_errors) {
 
 Test(inspect, null_and_empty_sections_read_as_empty) {
   struct rg_container *c = NULL;
-  const char *doc =
-      MINIMAL("{\"Env\":null,\"Labels\":null,\"ExposedPorts\":null,\"Image\":null}",
-              ",\"HostConfig\":null,\"NetworkSettings\":{\"Ports\":null,\"Networks\":{\"n\":null}}");
+  const char *doc = MINIMAL(
+      "{\"Env\":null,\"Labels\":null,\"ExposedPorts\":null,\"Image\":null}",
+      ",\"HostConfig\":null,\"NetworkSettings\":{\"Ports\":null,\"Networks\":{\"n\":null}}");
   cr_assert_eq(rg_container_parse(doc, strlen(doc), &c, NULL), RG_OK);
   cr_assert_eq(c->nports + c->env.n + c->labels.n, 0);
   cr_assert_eq(c->nnetworks, 1);
@@ -329,8 +344,8 @@ Test(inspect, null_and_empty_sections_read_as_empty) {
 }
 
 Test(inspect, bad_port_keys_are_errors) {
-  static const char *const bad[] = {"0/tcp",   "65536/tcp", "80",    "80/",   "+80/tcp",
-                                    "080/tcp", "80/TCP",    "/tcp",  " 80/tcp", "8a/tcp",
+  static const char *const bad[] = {"0/tcp",    "65536/tcp",  "80",    "80/",     "+80/tcp",
+                                    "080/tcp",  "80/TCP",     "/tcp",  " 80/tcp", "8a/tcp",
                                     "80/tcp/x", "123456/tcp", "-1/udp"};
   for (size_t i = 0; i < RG_ARRAY_LEN(bad); i++) {
     struct rg_buf b = {0};
@@ -399,23 +414,28 @@ Test(inspect, deep_nesting_is_refused) {
   /* brackets inside strings do not count */
   char err[RG_ERRBUF] = "";
   cr_assert_eq(parse_text(MINIMAL("{\"Image\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
-                                  "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"[[[\"}", ""),
+                                  "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"[[[\"}",
+                                  ""),
                           err),
                RG_OK, "%s", err);
 }
 
 Test(inspect, too_many_labels_or_a_huge_label_are_refused) {
   struct rg_buf b = {0};
-  cr_assert_eq(rg_buf_printf(&b, "{\"Id\":\"a\",\"Name\":\"/n\",\"State\":{\"Running\":true},"
-                                 "\"Config\":{\"Labels\":{"), RG_OK);
+  cr_assert_eq(rg_buf_printf(&b,
+                             "{\"Id\":\"a\",\"Name\":\"/n\",\"State\":{\"Running\":true},"
+                             "\"Config\":{\"Labels\":{"),
+               RG_OK);
   for (int i = 0; i <= RG_CONTAINER_MAX_ENTRIES; i++)
     cr_assert_eq(rg_buf_printf(&b, "%s\"l%d\":\"v\"", i ? "," : "", i), RG_OK);
   cr_assert_eq(rg_buf_printf(&b, "}}}"), RG_OK);
   expect_error(b.data, RG_ETOOBIG, "Config.Labels");
   rg_buf_free(&b);
 
-  cr_assert_eq(rg_buf_printf(&b, "{\"Id\":\"a\",\"Name\":\"/n\",\"State\":{\"Running\":true},"
-                                 "\"Config\":{\"Env\":[\"K="), RG_OK);
+  cr_assert_eq(rg_buf_printf(&b,
+                             "{\"Id\":\"a\",\"Name\":\"/n\",\"State\":{\"Running\":true},"
+                             "\"Config\":{\"Env\":[\"K="),
+               RG_OK);
   for (int i = 0; i < RG_CONTAINER_MAX_ENTRY; i++) cr_assert_eq(rg_buf_append(&b, "v", 1), RG_OK);
   cr_assert_eq(rg_buf_printf(&b, "\"]}}"), RG_OK);
   expect_error(b.data, RG_ETOOBIG, "Config.Env[0]");
