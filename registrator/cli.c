@@ -47,6 +47,8 @@ static const struct opt options[] = {
      "remove this host's dangling services at start and on every resync"},
     {"deregister-on-exit", OPT_BOOL, F(deregister_on_exit), 0, 0, NULL,
      "deregister this host's services when registrator stops (default: leave them to their TTL)"},
+    {"healthy-only", OPT_BOOL, F(healthy_only), 0, 0, NULL,
+     "register a container that has a HEALTHCHECK only while Docker reports it healthy"},
     {"hostname", OPT_STRING, F(hostname), 0, 0, "NAME",
      "host name used in service IDs (default: this host's name)"},
     {"config", OPT_STRING, F(config_file), 0, 0, "FILE",

@@ -37,6 +37,7 @@ struct rg_config {
   bool cleanup;            /* -cleanup */
   char *hostname;          /* -hostname (default: gethostname) */
   bool deregister_on_exit; /* -deregister-on-exit */
+  bool healthy_only;       /* -healthy-only */
   char *config_file;       /* -config */
   bool dry_run;            /* resync --dry-run */
   char *uri;               /* the registry URI (positional) */

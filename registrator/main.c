@@ -109,6 +109,7 @@ static int setup_init(struct setup *s, const struct rg_config *cfg, const struct
   s->mo.explicit_ = cfg->explicit_;
   s->mo.use_ip_from_label = cfg->use_ip_from_label;
   s->mo.tags = &s->tags;
+  s->mo.healthy_only = cfg->healthy_only;
   return RG_OK;
 }
 

@@ -312,6 +312,11 @@ int rg_model_services(const struct rg_container *c, const struct rg_container *n
   if (c->name == NULL || c->id == NULL || c->network_mode == NULL)
     return rg_err(err, RG_EINVAL, "model: the container is incomplete");
   if (!c->running) return RG_OK;
+  if (opt->healthy_only && c->health != NULL && strcmp(c->health, "healthy") != 0) {
+    rg_log(log, RG_LOG_DEBUG, "container %s (%.12s) is %s; not registered (-healthy-only)", c->name,
+           c->id, c->health);
+    return RG_OK;
+  }
 
   struct run r = {.c = c, .peer = net_peer, .opt = opt, .log = log};
   r.host_mode = strcmp(c->network_mode, "host") == 0;

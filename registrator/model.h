@@ -21,6 +21,8 @@ struct rg_model_options {
   bool explicit_;                /* -explicit */
   const char *use_ip_from_label; /* -useIpFromLabel; NULL/"" none */
   const struct rg_strlist *tags; /* -tags, already split; may be NULL */
+  bool healthy_only;             /* -healthy-only: a container with a HEALTHCHECK
+                                    counts only while Docker says "healthy" */
 };
 
 /* Appends the services of container c to out (unsorted). net_peer is the

@@ -668,6 +668,34 @@ Test(model, container_with_a_healthcheck_registers_like_any_other) {
   done(&l);
 }
 
+Test(model, healthy_only_registers_a_checked_container_only_while_healthy) {
+  struct rg_model_options opt = defaults();
+  opt.healthy_only = true;
+  struct rg_container *c = load("health");
+  cr_assert_str_eq(c->health, "healthy");
+  struct rg_service_list l = model(c, NULL, &opt);
+  cr_assert_eq(l.n, 1);
+  done(&l);
+  set_str(&c->health, "unhealthy");
+  l = model(c, NULL, &opt);
+  cr_assert_eq(l.n, 0, "unhealthy must not register");
+  done(&l);
+  set_str(&c->health, "starting");
+  l = model(c, NULL, &opt);
+  cr_assert_eq(l.n, 0, "starting must not register");
+  done(&l);
+  opt.healthy_only = false;
+  l = model(c, NULL, &opt);
+  cr_assert_eq(l.n, 1, "without -healthy-only health does not matter");
+  done(&l);
+  rg_container_free(c);
+  /* a container without a HEALTHCHECK registers as usual */
+  opt.healthy_only = true;
+  l = model_of("published-single", &opt);
+  cr_assert_eq(l.n, 1);
+  done(&l);
+}
+
 Test(model, services_are_appended_to_what_the_list_holds) {
   struct rg_model_options opt = defaults();
   struct rg_container *a = load("tcp-udp"), *b = load("published-single");
