@@ -32,11 +32,13 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
 INT_SRCS  := $(sort $(wildcard tests/integration/*.c))
 INT_OBJS  := $(INT_SRCS:%.c=$(BUILD)/obj/%.o)
+FAULT_SRCS := $(sort $(wildcard tests/faults/*.c)) tests/integration/itest.c
+FAULT_OBJS := $(FAULT_SRCS:%.c=$(BUILD)/obj/%.o)
 
 SONAME  := libregistrator.so.0
 TEST_JOBS ?= 2
 
-.PHONY: all test unit integration run servers clean
+.PHONY: all test unit integration faults run servers clean
 all: $(BUILD)/registrator $(BUILD)/libregistrator.a $(BUILD)/libregistrator.so
 
 $(BUILD)/obj/%.o: %.c
@@ -59,6 +61,9 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libregistrator.a
 $(BUILD)/integration-tests: $(INT_OBJS) $(BUILD)/libregistrator.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion
 
+$(BUILD)/fault-tests: $(FAULT_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcriterion
+
 servers:
 	tests/servers.sh start
 
@@ -66,11 +71,16 @@ servers:
 # run under both, integration tests drive the sanitizer binary (LeakSanitizer
 # makes a leaking run exit non-zero, which fails the test that ran it).
 test: servers
-	$(MAKE) BUILD=build all build/unit-tests build/integration-tests
+	$(MAKE) BUILD=build all build/unit-tests build/integration-tests build/fault-tests
 	$(MAKE) BUILD=build/asan SAN=1 all build/asan/unit-tests
 	tests/run.sh build/unit-tests -j$(TEST_JOBS)
 	ASAN_OPTIONS=detect_leaks=1 tests/run.sh build/asan/unit-tests -j$(TEST_JOBS)
 	RG_BIN=build/asan/registrator ASAN_OPTIONS=detect_leaks=1 tests/run.sh build/integration-tests -j$(TEST_JOBS)
+	RG_BIN=build/asan/registrator ASAN_OPTIONS=detect_leaks=1 tests/run.sh build/fault-tests -j1
+
+# The fault tests alone (they restart dockerd: nothing else may run meanwhile).
+faults: servers all $(BUILD)/fault-tests
+	RG_BIN=$(BUILD)/registrator tests/run.sh $(BUILD)/fault-tests -j1
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests

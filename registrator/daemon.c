@@ -264,7 +264,8 @@ static void process_events(struct rg_daemon *d) {
     free(d->queue[i].id);
   }
   d->nqueue = 0;
-  if (n > 0 && !d->resync_now) apply(d);
+  /* while writes are failing, the retry timer (not each event) drives them */
+  if (n > 0 && !d->resync_now && d->next_retry == 0) apply(d);
 }
 
 int rg_daemon_run(struct rg_daemon *d, char *err) {

@@ -4,6 +4,7 @@
 #   tests/servers.sh deps    install the Debian packages the build and tests need
 #   tests/servers.sh start   deps + dockerd + etcd + the local/busybox image
 #   tests/servers.sh stop    stop what *this script* started (never a foreign one)
+#   tests/servers.sh restart-docker   stop every dockerd and start one (fault tests)
 #   tests/servers.sh status  say what is running
 #
 # A dockerd or etcd that is already answering is reused and left alone.
@@ -78,13 +79,27 @@ make_image() {
   rm -rf "$root"
 }
 
+# A process is gone when /proc has no entry or shows a zombie (PID 1 here
+# does not always reap orphans, so kill -0 is not enough).
+gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+
+restart_docker() {
+  local pid
+  for pid in $(pidof dockerd); do
+    log "stopping dockerd ($pid)"
+    kill "$pid" 2>/dev/null || true
+    wait_for 60 gone "$pid" || { log "dockerd $pid did not stop"; return 1; }
+  done
+  rm -f "$STATE/dockerd.pid"
+  start_dockerd
+}
+
 stop_pidfile() {
   local f=$STATE/$1.pid pid
   [ -f "$f" ] || return 0
   pid=$(cat "$f")
   if kill "$pid" 2>/dev/null; then
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
+    wait_for 10 gone "$pid" || kill -9 "$pid" 2>/dev/null || true
   fi
   rm -f "$f"
 }
@@ -93,8 +108,9 @@ case "${1:-}" in
   deps) deps ;;
   start) deps; start_dockerd; start_etcd; make_image ;;
   stop) stop_pidfile etcd; stop_pidfile dockerd ;;
+  restart-docker) restart_docker ;;
   status)
     docker_up >/dev/null 2>&1 && echo "dockerd: up ($DOCKER_SOCK)" || echo "dockerd: down"
     etcd_up >/dev/null 2>&1 && echo "etcd: up ($ETCD_URL)" || echo "etcd: down" ;;
-  *) echo "usage: $0 deps|start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 deps|start|stop|status|restart-docker" >&2; exit 2 ;;
 esac

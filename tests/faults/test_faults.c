@@ -1,0 +1,233 @@
+/* Fault tests for the daemon (issue: nothing lost under faults).
+ *
+ * Real dockerd, real etcd. These restart shared servers (dockerd), so the
+ * binary runs alone, after the other suites, one test at a time. Every
+ * scenario ends by comparing the registry with the truth (what
+ * `registrator resync --dry-run` derives from Docker) under a deadline:
+ * zero lost and zero stale entries. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/integration/itest.h"
+
+#define IMG "local/busybox"
+#define FAULT_ETCD "127.0.0.1:23379"
+
+struct daemon {
+  long pid;
+  char log[256];
+  char prefix[128];
+  char tag[64]; /* container name prefix of this test */
+};
+
+static void daemon_start(struct daemon *d, const char *endpoint, const char *opts) {
+  unlink(d->log);
+  d->pid = it_spawn(d->log, "%s -hostname testhost %s etcd://%s%s", it_bin(), opts, endpoint,
+                    d->prefix);
+}
+
+static void daemon_init(struct daemon *d, const char *what) {
+  snprintf(d->tag, sizeof d->tag, "%s", it_name(what));
+  snprintf(d->prefix, sizeof d->prefix, "/%s", d->tag);
+  snprintf(d->log, sizeof d->log, "/tmp/%s.log", d->tag);
+}
+
+static void daemon_stop(struct daemon *d) {
+  if (d->pid <= 0) return;
+  kill((pid_t)d->pid, SIGTERM);
+  cr_expect_eq(it_wait_exit(d->pid, 5), 0, "daemon did not exit 0 on SIGTERM");
+  d->pid = 0;
+  char *log = it_sh(NULL, "cat %s", d->log);
+  cr_expect(strstr(log, "Sanitizer") == NULL, "sanitizer report in the daemon log:\n%s", log);
+  free(log);
+}
+
+/* What the registry should hold for this test's containers, and what it
+ * holds, both as sorted "name/id=ip:port" lines. */
+struct compare {
+  const struct daemon *d;
+  const char *endpoint;
+  const char *ignore; /* registry lines containing this are not compared */
+  char *want, *have;
+};
+
+static bool registry_is_truth(void *ud) {
+  struct compare *c = ud;
+  free(c->want);
+  free(c->have);
+  c->want = it_sh(NULL,
+                  "%s resync --dry-run -hostname testhost 2>/dev/null | jq -r 'select(.container_name"
+                  " | startswith(\"%s\")) | \"/\\(.name)/\\(.id)=\\(.ip):\\(.port)\"' | sort",
+                  it_bin(), c->d->tag);
+  c->have = it_sh(NULL,
+                  "ETCDCTL_API=3 etcdctl --endpoints=%s get --prefix %s/ 2>/dev/null | paste -d= - - "
+                  "| sed 's|^%s||' | grep -v -- '%s' | sort",
+                  c->endpoint, c->d->prefix, c->d->prefix, c->ignore ? c->ignore : "^$");
+  return strcmp(c->want, c->have) == 0;
+}
+
+static void expect_truth_but(const struct daemon *d, const char *endpoint, double seconds,
+                             const char *when, const char *ignore) {
+  struct compare c = {.d = d, .endpoint = endpoint, .ignore = ignore};
+  bool ok = it_wait(seconds, registry_is_truth, &c);
+  cr_expect(ok, "%s: registry differs from Docker after %.0f s\nwant:\n%s\nhave:\n%s", when, seconds,
+            c.want, c.have);
+  free(c.want);
+  free(c.have);
+}
+
+static void expect_truth(const struct daemon *d, const char *endpoint, double seconds,
+                         const char *when) {
+  expect_truth_but(d, endpoint, seconds, when, NULL);
+}
+
+static void run_web(const char *name) {
+  free(it_sh_ok("docker run -d --name %s -p 127.0.0.1::80 %s httpd -f -p 80 >/dev/null", name, IMG));
+}
+
+static void sleep_s(double s) { /* the fault's own duration, not a wait for a result */
+  struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+  nanosleep(&ts, NULL);
+}
+
+IT_SUITE(faults);
+
+Test(faults, churn_of_200_containers_ends_with_registry_equal_to_docker) {
+  struct daemon d;
+  daemon_init(&d, "rgt-churn");
+  daemon_start(&d, "127.0.0.1:2379", "-retry-interval 500");
+  /* 200 containers, 4 at a time: stay, killed, stopped, or dying at once */
+  free(it_sh_ok("seq 1 200 | xargs -P 4 -I{} sh -c 'n=%s-{}; case $((RANDOM %% 4)) in "
+                "0) docker run -d --name $n -p 127.0.0.1::80 %s httpd -f -p 80 ;; "
+                "1) docker run -d --name $n -p 127.0.0.1::80 %s httpd -f -p 80 && docker kill $n ;; "
+                "2) docker run -d --name $n -p 127.0.0.1::80 %s sh -c \"exit 0\" ;; "
+                "3) docker run -d --name $n -p 127.0.0.1::80 %s httpd -f -p 80 && docker stop -t 0 $n ;; "
+                "esac >/dev/null 2>&1; true'",
+                d.tag, IMG, IMG, IMG, IMG));
+  char *n = it_sh_ok("docker ps -q --filter name=%s- | wc -l", d.tag);
+  cr_log_info("churn: %ld of 200 containers still running", strtol(n, NULL, 10));
+  free(n);
+  expect_truth(&d, "127.0.0.1:2379", 20, "after churn");
+  daemon_stop(&d);
+  free(it_sh(NULL, "ETCDCTL_API=3 etcdctl del --prefix %s/ >/dev/null", d.prefix));
+}
+
+/* A private etcd for the registry faults, so that killing it harms no one. */
+static long fault_etcd_start(const char *dir) {
+  long pid = it_spawn("/tmp/rgt-fault-etcd.log",
+                      "etcd --name f --data-dir %s --listen-client-urls http://" FAULT_ETCD
+                      " --advertise-client-urls http://" FAULT_ETCD
+                      " --listen-peer-urls http://127.0.0.1:23380"
+                      " --initial-advertise-peer-urls http://127.0.0.1:23380"
+                      " --initial-cluster f=http://127.0.0.1:23380",
+                      dir);
+  return pid;
+}
+
+static bool fault_etcd_up(void *ud) {
+  (void)ud;
+  int st;
+  free(it_sh(&st, "curl -sf --max-time 1 http://" FAULT_ETCD "/health >/dev/null"));
+  return st == 0;
+}
+
+Test(faults, registry_killed_and_hung_catches_up_within_a_retry_interval) {
+  char dir[128];
+  snprintf(dir, sizeof dir, "/tmp/%s", it_name("rgt-fetcd"));
+  free(it_sh(NULL, "rm -rf %s", dir));
+  long etcd = fault_etcd_start(dir);
+  cr_assert(it_wait(20, fault_etcd_up, NULL), "private etcd did not start");
+
+  struct daemon d;
+  daemon_init(&d, "rgt-regfault");
+  daemon_start(&d, FAULT_ETCD, "-retry-interval 1000 -ttl 30 -ttl-refresh 5");
+  char names[6][128];
+  for (int i = 0; i < 6; i++) snprintf(names[i], sizeof names[i], "%s-%d", d.tag, i);
+  for (int i = 0; i < 3; i++) run_web(names[i]);
+  expect_truth(&d, FAULT_ETCD, 10, "before the faults");
+
+  /* 1. etcd killed for 10 s while containers come and go */
+  kill((pid_t)etcd, SIGKILL);
+  it_wait_exit(etcd, 5);
+  run_web(names[3]);
+  run_web(names[4]);
+  free(it_sh_ok("docker kill %s %s >/dev/null", names[0], names[1]));
+  sleep_s(10);
+  etcd = fault_etcd_start(dir);
+  cr_assert(it_wait(20, fault_etcd_up, NULL), "private etcd did not restart");
+  expect_truth(&d, FAULT_ETCD, 1.0 + 5.0, "after etcd came back"); /* retry interval + a request */
+
+  /* 2. etcd hung (SIGSTOP) for 5 s while containers come and go */
+  kill((pid_t)etcd, SIGSTOP);
+  run_web(names[5]);
+  free(it_sh_ok("docker kill %s >/dev/null", names[3]));
+  sleep_s(5);
+  kill((pid_t)etcd, SIGCONT);
+  expect_truth(&d, FAULT_ETCD, 1.0 + 5.0, "after etcd resumed");
+
+  daemon_stop(&d);
+  kill((pid_t)etcd, SIGTERM);
+  it_wait_exit(etcd, 10);
+  free(it_sh(NULL, "rm -rf %s", dir));
+}
+
+static bool docker_up(void *ud) {
+  (void)ud;
+  int st;
+  free(it_sh(&st, "curl -sf --max-time 1 --unix-socket /var/run/docker.sock http://x/_ping >/dev/null"));
+  return st == 0;
+}
+
+Test(faults, daemon_survives_a_dockerd_restart_and_registers_what_starts_after) {
+  struct daemon d;
+  daemon_init(&d, "rgt-dockerd");
+  daemon_start(&d, "127.0.0.1:2379", "-retry-interval 500");
+  char before[128], after[128];
+  snprintf(before, sizeof before, "%s-before", d.tag);
+  snprintf(after, sizeof after, "%s-after", d.tag);
+  run_web(before);
+  expect_truth(&d, "127.0.0.1:2379", 10, "before the restart");
+
+  free(it_sh_ok("tests/servers.sh restart-docker >/dev/null 2>&1"));
+  cr_assert(it_wait(60, docker_up, NULL), "dockerd did not come back");
+  cr_assert_eq(it_wait_exit(d.pid, 0), -1, "registrator exited when dockerd restarted");
+  /* the old container stopped with dockerd; start it and a new one */
+  free(it_sh_ok("docker start %s >/dev/null", before));
+  run_web(after);
+  expect_truth(&d, "127.0.0.1:2379", 35, "after the dockerd restart"); /* reconnect backoff */
+  char *o = it_sh(NULL, "ETCDCTL_API=3 etcdctl get --prefix %s/ --keys-only | grep -c after", d.prefix);
+  cr_expect_eq(strtol(o, NULL, 10), 1, "the container started after the restart is registered");
+  free(o);
+  daemon_stop(&d);
+  free(it_sh(NULL, "ETCDCTL_API=3 etcdctl del --prefix %s/ >/dev/null", d.prefix));
+}
+
+Test(faults, sigkilled_registrator_restarted_with_cleanup_removes_only_its_stale_entries) {
+  struct daemon d;
+  daemon_init(&d, "rgt-cleanup");
+  char live[128], dead[128];
+  snprintf(live, sizeof live, "%s-live", d.tag);
+  snprintf(dead, sizeof dead, "%s-dead", d.tag);
+  run_web(live);
+  run_web(dead);
+  /* an entry of another host under the same prefix must survive */
+  free(it_sh_ok("ETCDCTL_API=3 etcdctl put %s/web/otherhost:x:80 10.9.9.9:80 >/dev/null", d.prefix));
+  daemon_start(&d, "127.0.0.1:2379", "");
+  expect_truth_but(&d, "127.0.0.1:2379", 10, "first run", "otherhost");
+  kill((pid_t)d.pid, SIGKILL);
+  it_wait_exit(d.pid, 5);
+  it_docker_rm(dead);
+  daemon_start(&d, "127.0.0.1:2379", "-cleanup");
+  expect_truth_but(&d, "127.0.0.1:2379", 10, "after restart with -cleanup", "otherhost");
+  char *o = it_sh(NULL, "ETCDCTL_API=3 etcdctl get --print-value-only %s/web/otherhost:x:80",
+                  d.prefix);
+  cr_expect_str_eq(o, "10.9.9.9:80\n", "-cleanup touched another host's entry");
+  free(o);
+  daemon_stop(&d);
+  free(it_sh(NULL, "ETCDCTL_API=3 etcdctl del --prefix %s/ >/dev/null", d.prefix));
+}
