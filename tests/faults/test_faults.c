@@ -102,7 +102,7 @@ Test(faults, churn_of_200_containers_ends_with_registry_equal_to_docker) {
   daemon_init(&d, "rgt-churn");
   daemon_start(&d, "127.0.0.1:2379", "-retry-interval 500");
   /* 200 containers, 4 at a time: stay, killed, stopped, or dying at once */
-  free(it_sh_ok("seq 1 200 | xargs -P 4 -I{} sh -c 'n=%s-{}; case $((RANDOM %% 4)) in "
+  free(it_sh_ok("seq 1 200 | xargs -P 4 -I{} bash -c 'n=%s-{}; case $((RANDOM %% 4)) in "
                 "0) docker run -d --name $n -p 127.0.0.1::80 %s httpd -f -p 80 ;; "
                 "1) docker run -d --name $n -p 127.0.0.1::80 %s httpd -f -p 80 && docker kill $n ;; "
                 "2) docker run -d --name $n -p 127.0.0.1::80 %s sh -c \"exit 0\" ;; "
