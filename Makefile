@@ -94,4 +94,7 @@ run: servers all
 clean:
 	rm -rf build
 
+# Extra targets kept beside their code (make fuzz, make bench, ...).
+-include $(sort $(wildcard tests/*/*.mk))
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
