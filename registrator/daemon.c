@@ -43,7 +43,14 @@ struct rg_daemon {
   int64_t next_resync;
   int64_t next_refresh;
   int64_t next_retry, retry_backoff; /* next_retry 0: nothing pending */
+  int (*reload)(void *ud);
+  void *reload_ud;
 };
+
+void rg_daemon_set_reload(struct rg_daemon *d, int (*fn)(void *ud), void *ud) {
+  d->reload = fn;
+  d->reload_ud = ud;
+}
 
 static int64_t now_ms(void) {
   struct timespec ts;
@@ -242,11 +249,16 @@ static void stream_check(struct rg_daemon *d) {
 static void drain_wake(struct rg_daemon *d) {
   char buf[64];
   ssize_t n;
+  bool reload = false;
   while ((n = read(d->wake[0], buf, sizeof buf)) > 0)
     for (ssize_t i = 0; i < n; i++) {
       if (buf[i] == 's') d->stop = true;
-      if (buf[i] == 'r') d->resync_now = true;
+      if (buf[i] == 'r') reload = true;
     }
+  if (reload && !d->stop) {
+    if (d->reload) d->reload(d->reload_ud);
+    d->resync_now = true;
+  }
 }
 
 static int64_t earliest(int64_t a, int64_t b) { return (a == 0 || (b != 0 && b < a)) ? b : a; }
@@ -304,20 +316,26 @@ int rg_daemon_run(struct rg_daemon *d, char *err) {
   return RG_OK;
 }
 
-void rg_daemon_signal(struct rg_daemon *d, int resync_now) {
-  char c = resync_now ? 'r' : 's';
+static void wake(struct rg_daemon *d, char c) {
   int saved = errno;
   ssize_t n = write(d->wake[1], &c, 1);
   (void)n;
   errno = saved;
 }
 
+void rg_daemon_stop(struct rg_daemon *d) { wake(d, 's'); }
+void rg_daemon_resync(struct rg_daemon *d) { wake(d, 'r'); }
+
 int rg_daemon_new(struct rg_daemon **out, struct rg_docker *docker, struct rg_registry *registry,
                   const struct rg_config *cfg, const struct rg_model_options *mo,
                   const struct rg_log *log, char *err) {
   *out = NULL;
   struct rg_daemon *d = calloc(1, sizeof *d);
-  if (d == NULL) return rg_err(err, RG_ENOMEM, "out of memory");
+  if (d == NULL) {
+    rg_registry_close(registry);
+    rg_docker_close(docker);
+    return rg_err(err, RG_ENOMEM, "out of memory");
+  }
   d->wake[0] = d->wake[1] = -1;
   d->docker = docker;
   d->reg = registry;
@@ -327,14 +345,14 @@ int rg_daemon_new(struct rg_daemon **out, struct rg_docker *docker, struct rg_re
   if (pipe(d->wake) != 0 || fcntl(d->wake[0], F_SETFL, O_NONBLOCK) != 0 ||
       fcntl(d->wake[1], F_SETFL, O_NONBLOCK) != 0 || (d->multi = curl_multi_init()) == NULL ||
       rg_event_parser_new(&d->parser, MAX_EVENT_LINE, on_event, d) != RG_OK) {
-    rg_daemon_free(d);
+    rg_daemon_destroy(d);
     return rg_err(err, RG_ENOMEM, "cannot set up the event loop");
   }
   *out = d;
   return RG_OK;
 }
 
-void rg_daemon_free(struct rg_daemon *d) {
+void rg_daemon_destroy(struct rg_daemon *d) {
   if (d == NULL) return;
   stream_close(d);
   if (d->multi) curl_multi_cleanup(d->multi);
@@ -347,5 +365,7 @@ void rg_daemon_free(struct rg_daemon *d) {
   rg_service_list_free(&d->desired);
   if (d->wake[0] >= 0) close(d->wake[0]);
   if (d->wake[1] >= 0) close(d->wake[1]);
+  rg_registry_close(d->reg);
+  rg_docker_close(d->docker);
   free(d);
 }

@@ -17,20 +17,19 @@
 #include "registrator/model.h"
 #include "registrator/registry.h"
 
-struct rg_daemon;
+/* The public calls (rg_daemon_create, _run, _stop, _resync, _destroy) are
+ * declared in registrator.h. */
 
-/* Borrows docker, registry, cfg, mo and log for its lifetime. */
+/* Takes ownership of docker and registry (closed by rg_daemon_destroy, also
+ * on failure here); borrows cfg, mo and log, which may change between loop
+ * turns (a reload) but must outlive the daemon. */
 int rg_daemon_new(struct rg_daemon **out, struct rg_docker *docker, struct rg_registry *registry,
                   const struct rg_config *cfg, const struct rg_model_options *mo,
                   const struct rg_log *log, char *err);
 
-/* Runs until rg_daemon_stop(). RG_OK on a requested stop. */
-int rg_daemon_run(struct rg_daemon *d, char *err);
-
-/* Asks the loop to stop (or, with resync=1, to resync now). Async-signal
- * safe and callable from any thread: it only write()s to a pipe. */
-void rg_daemon_signal(struct rg_daemon *d, int resync);
-
-void rg_daemon_free(struct rg_daemon *d); /* accepts NULL */
+/* Called in the loop (not in a signal handler) when rg_daemon_resync() was
+ * asked, before the resync: e.g. to re-read the config file. A non-zero
+ * return keeps the old settings (the hook logs why). */
+void rg_daemon_set_reload(struct rg_daemon *d, int (*fn)(void *ud), void *ud);
 
 #endif

@@ -183,3 +183,12 @@ int rg_service_to_json(const struct rg_service *s, struct rg_buf *out) {
   yajl_gen_free(g);
   return rc;
 }
+
+int rg_service_list_to_jsonl(const struct rg_service_list *l, struct rg_buf *out) {
+  int rc = RG_OK;
+  for (size_t i = 0; rc == RG_OK && i < l->n; i++) {
+    rc = rg_service_to_json(&l->items[i], out);
+    if (rc == RG_OK) rc = rg_buf_append(out, "\n", 1);
+  }
+  return rc;
+}

@@ -51,4 +51,7 @@ void rg_service_list_remove(struct rg_service_list *l, const char *id);
  * Appended to out. */
 int rg_service_to_json(const struct rg_service *s, struct rg_buf *out);
 
+/* Every service of l as JSON Lines (one object and '\n' each), appended. */
+int rg_service_list_to_jsonl(const struct rg_service_list *l, struct rg_buf *out);
+
 #endif /* RG_REGISTRATOR_SERVICE_H */

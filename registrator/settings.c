@@ -1,0 +1,174 @@
+/* settings.c - see settings.h and registrator.h. */
+#include "registrator/settings.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "registrator/hostinfo.h"
+#include "registrator/metadata.h"
+
+void rg_free(void *p) { free(p); }
+
+int rg_settings_new(struct rg_settings **out) {
+  *out = calloc(1, sizeof **out);
+  if (*out == NULL) return RG_ENOMEM;
+  rg_config_init(&(*out)->cfg);
+  return RG_OK;
+}
+
+static void cred_free(struct rg_credentials *c) {
+  free(c->docker_host);
+  free(c->ca_file);
+  free(c->cert_file);
+  free(c->key_file);
+  free(c->username);
+  if (c->password) memset(c->password, 0, strlen(c->password));
+  free(c->password);
+  if (c->token) memset(c->token, 0, strlen(c->token));
+  free(c->token);
+  memset(c, 0, sizeof *c);
+}
+
+void rg_settings_free(struct rg_settings *s) {
+  if (s == NULL) return;
+  rg_config_free(&s->cfg);
+  cred_free(&s->cred);
+  rg_strlist_free(&s->tags);
+  free(s);
+}
+
+void rg_settings_set_log(struct rg_settings *s, rg_log_fn fn, void *userdata, enum rg_log_level min) {
+  s->log.fn = fn;
+  s->log.userdata = userdata;
+  s->log.min = min;
+}
+
+static int set_str(char **field, const char *value) {
+  char *copy = value && value[0] ? rg_strdup(value) : NULL;
+  if (value && value[0] && copy == NULL) return RG_ENOMEM;
+  free(*field);
+  *field = copy;
+  return RG_OK;
+}
+
+int rg_settings_set(struct rg_settings *s, const char *name, const char *value, char *err) {
+  struct rg_credentials *c = &s->cred;
+  char **field = NULL;
+  if (strcmp(name, "docker-host") == 0) field = &c->docker_host;
+  else if (strcmp(name, "ca-file") == 0) field = &c->ca_file;
+  else if (strcmp(name, "cert-file") == 0) field = &c->cert_file;
+  else if (strcmp(name, "key-file") == 0) field = &c->key_file;
+  else if (strcmp(name, "username") == 0) field = &c->username;
+  else if (strcmp(name, "password") == 0) field = &c->password;
+  else if (strcmp(name, "token") == 0) field = &c->token;
+  if (field) return set_str(field, value) ? rg_err(err, RG_ENOMEM, "out of memory") : RG_OK;
+  if (strcmp(name, "tls-insecure") == 0) {
+    c->tls_insecure = value && (strcmp(value, "true") == 0 || strcmp(value, "1") == 0);
+    return RG_OK;
+  }
+  s->prepared = false;
+  return rg_config_set(&s->cfg, name, value, err);
+}
+
+/* The whole content of a token file, trimmed of trailing white space. */
+static int read_token_file(const char *path, char **out, char *err) {
+  FILE *f = fopen(path, "r");
+  if (f == NULL) return rg_err(err, RG_EINVAL, "CONSUL_HTTP_TOKEN_FILE %s: cannot open it", path);
+  char buf[1024];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ')) n--;
+  buf[n] = '\0';
+  int rc = set_str(out, buf);
+  memset(buf, 0, sizeof buf);
+  return rc ? rg_err(err, rc, "out of memory") : RG_OK;
+}
+
+int rg_settings_load_env(struct rg_settings *s, const char *(*getenv_fn)(const char *), char *err) {
+  struct rg_credentials *c = &s->cred;
+  const char *uri = s->cfg.uri ? s->cfg.uri : "";
+  bool consul = strncmp(uri, "consul", 6) == 0;
+  const char *v;
+  int rc = set_str(&c->docker_host, getenv_fn("DOCKER_HOST"));
+  if (consul) {
+    if (rc == RG_OK) rc = set_str(&c->ca_file, getenv_fn("CONSUL_CACERT"));
+    if (rc == RG_OK) rc = set_str(&c->cert_file, getenv_fn("CONSUL_CLIENT_CERT"));
+    if (rc == RG_OK) rc = set_str(&c->key_file, getenv_fn("CONSUL_CLIENT_KEY"));
+    if (rc == RG_OK) rc = set_str(&c->token, getenv_fn("CONSUL_HTTP_TOKEN"));
+    if (rc == RG_OK && c->token == NULL && (v = getenv_fn("CONSUL_HTTP_TOKEN_FILE")) && v[0])
+      return read_token_file(v, &c->token, err);
+    v = getenv_fn("CONSUL_HTTP_SSL_VERIFY");
+    c->tls_insecure = v && (strcmp(v, "false") == 0 || strcmp(v, "0") == 0);
+  } else {
+    if (rc == RG_OK) rc = set_str(&c->ca_file, getenv_fn("ETCDCTL_CACERT"));
+    if (rc == RG_OK) rc = set_str(&c->cert_file, getenv_fn("ETCDCTL_CERT"));
+    if (rc == RG_OK) rc = set_str(&c->key_file, getenv_fn("ETCDCTL_KEY"));
+    if (rc == RG_OK) rc = set_str(&c->password, getenv_fn("ETCDCTL_PASSWORD"));
+    if (rc == RG_OK && (v = getenv_fn("ETCDCTL_USER")) != NULL) {
+      const char *colon = strchr(v, ':'); /* etcdctl's "name:password" form */
+      char *name = rg_strndup(v, colon ? (size_t)(colon - v) : strlen(v));
+      rc = name ? set_str(&c->username, name) : RG_ENOMEM;
+      free(name);
+      if (rc == RG_OK && colon) rc = set_str(&c->password, colon + 1);
+    }
+    v = getenv_fn("ETCDCTL_INSECURE_SKIP_TLS_VERIFY");
+    c->tls_insecure = v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+  }
+  return rc ? rg_err(err, rc, "out of memory") : RG_OK;
+}
+
+int rg_settings_reprepare(struct rg_settings *s, char *err) {
+  s->prepared = false;
+  return rg_settings_prepare(s, err);
+}
+
+int rg_settings_prepare(struct rg_settings *s, char *err) {
+  if (s->prepared) return RG_OK;
+  const struct rg_config *cfg = &s->cfg;
+  int rc = RG_OK;
+  s->default_ip[0] = '\0';
+  if (cfg->hostname && cfg->hostname[0])
+    snprintf(s->hostname, sizeof s->hostname, "%s", cfg->hostname);
+  else if ((rc = rg_host_name(s->hostname, sizeof s->hostname, err)) != RG_OK)
+    return rc;
+  if (cfg->ip && cfg->ip[0]) {
+    rg_log(&s->log, RG_LOG_INFO, "using %s (from -ip) for published ports", cfg->ip);
+  } else {
+    char iface[64], derr[RG_ERRBUF];
+    if (rg_host_default_ip(s->default_ip, sizeof s->default_ip, iface, sizeof iface, derr) == 0)
+      rg_log(&s->log, RG_LOG_INFO, "using %s (default route via %s) for ports bound to all addresses",
+             s->default_ip, iface);
+    else
+      rg_log(&s->log, RG_LOG_WARN, "%s", derr);
+  }
+  rg_strlist_free(&s->tags);
+  if (rg_tags_append(&s->tags, cfg->tags) != RG_OK) return rg_err(err, RG_ENOMEM, "out of memory");
+
+  struct rg_model_options *mo = &s->mo;
+  memset(mo, 0, sizeof *mo);
+  mo->hostname = s->hostname;
+  mo->host_ip = cfg->ip;
+  mo->default_ip = s->default_ip[0] ? s->default_ip : NULL;
+  mo->internal = cfg->internal;
+  mo->explicit_ = cfg->explicit_;
+  mo->use_ip_from_label = cfg->use_ip_from_label;
+  mo->tags = &s->tags;
+  mo->healthy_only = cfg->healthy_only;
+
+  struct rg_adapter_config *ac = &s->ac;
+  memset(ac, 0, sizeof *ac);
+  ac->hostname = s->hostname;
+  ac->ttl = (int)cfg->ttl;
+  ac->ttl_refresh = (int)cfg->ttl_refresh;
+  ac->log = &s->log;
+  ac->ca_file = s->cred.ca_file;
+  ac->cert_file = s->cred.cert_file;
+  ac->key_file = s->cred.key_file;
+  ac->username = s->cred.username;
+  ac->password = s->cred.password;
+  ac->token = s->cred.token;
+  ac->tls_insecure = s->cred.tls_insecure;
+  s->prepared = true;
+  return RG_OK;
+}

@@ -1,0 +1,50 @@
+/*
+ * settings.h - the library's context: every option (struct rg_config), the
+ * log sink, credentials that never go on a command line, and what is derived
+ * from them once (host name, default address, tags, model options, adapter
+ * configuration). The public handle `struct rg_settings` of registrator.h.
+ */
+#ifndef RG_REGISTRATOR_SETTINGS_H
+#define RG_REGISTRATOR_SETTINGS_H
+
+#include "adapters/adapter.h"
+#include "registrator/config.h"
+#include "registrator/model.h"
+
+struct rg_credentials {
+  char *docker_host; /* DOCKER_HOST */
+  char *ca_file, *cert_file, *key_file;
+  char *username, *password, *token;
+  bool tls_insecure;
+};
+
+struct rg_settings {
+  struct rg_config cfg;
+  struct rg_log log;
+  struct rg_credentials cred;
+  volatile int cancel; /* set by rg_settings_cancel(): abandon retries */
+  /* derived by rg_settings_prepare() */
+  bool prepared;
+  char hostname[256];
+  char default_ip[64];
+  struct rg_strlist tags;
+  struct rg_model_options mo;
+  struct rg_adapter_config ac;
+};
+
+/* Reads the credentials from the environment through getenv_fn: DOCKER_HOST;
+ * ETCDCTL_CACERT, ETCDCTL_CERT, ETCDCTL_KEY, ETCDCTL_USER ("name" or
+ * "name:password"), ETCDCTL_PASSWORD, ETCDCTL_INSECURE_SKIP_TLS_VERIFY for
+ * etcd and SkyDNS; CONSUL_CACERT, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY,
+ * CONSUL_HTTP_TOKEN or CONSUL_HTTP_TOKEN_FILE, CONSUL_HTTP_SSL_VERIFY=false
+ * for Consul (chosen by the registry URI's scheme). Errors name the variable
+ * or file, never a secret. */
+int rg_settings_load_env(struct rg_settings *s, const char *(*getenv_fn)(const char *), char *err);
+
+/* Derives host facts and the model/adapter views from the options (logs
+ * which address ports bound to all addresses get). Idempotent; call again
+ * after changing options (rg_settings_reprepare). */
+int rg_settings_prepare(struct rg_settings *s, char *err);
+int rg_settings_reprepare(struct rg_settings *s, char *err);
+
+#endif
