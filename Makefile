@@ -36,9 +36,12 @@ FAULT_SRCS := $(sort $(wildcard tests/faults/*.c)) tests/integration/itest.c
 FAULT_OBJS := $(FAULT_SRCS:%.c=$(BUILD)/obj/%.o)
 
 SONAME  := libregistrator.so.0
+VERSION := $(shell sed -n 's/^\#define RG_VERSION "\(.*\)"/\1/p' registrator/registrator.h)
+PREFIX  ?= /usr/local
+DESTDIR ?=
 TEST_JOBS ?= 2
 
-.PHONY: all test unit integration faults run servers clean
+.PHONY: all test unit integration faults run servers clean install
 all: $(BUILD)/registrator $(BUILD)/libregistrator.a $(BUILD)/libregistrator.so
 
 $(BUILD)/obj/%.o: %.c
@@ -56,10 +59,10 @@ $(BUILD)/registrator: $(MAIN_OBJ) $(BUILD)/libregistrator.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libregistrator.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion -lpthread
 
 $(BUILD)/integration-tests: $(INT_OBJS) $(BUILD)/libregistrator.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion -lpthread
 
 $(BUILD)/fault-tests: $(FAULT_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcriterion
@@ -90,6 +93,20 @@ integration: servers all $(BUILD)/integration-tests
 
 run: servers all
 	$(BUILD)/registrator -resync 30 -ttl 30 -ttl-refresh 10 etcd://127.0.0.1:2379/services
+
+# bin/registrator, lib/libregistrator.{a,so} (with soname), the one public
+# header, and lib/pkgconfig/registrator.pc.
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	  $(DESTDIR)$(PREFIX)/include/registrator
+	install -m 755 $(BUILD)/registrator $(DESTDIR)$(PREFIX)/bin/registrator
+	install -m 644 $(BUILD)/libregistrator.a $(DESTDIR)$(PREFIX)/lib/libregistrator.a
+	install -m 755 $(BUILD)/libregistrator.so $(DESTDIR)$(PREFIX)/lib/libregistrator.so.$(VERSION)
+	ln -sf libregistrator.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libregistrator.so
+	install -m 644 registrator/registrator.h $(DESTDIR)$(PREFIX)/include/registrator/registrator.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' contrib/registrator.pc.in \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/registrator.pc
 
 clean:
 	rm -rf build

@@ -10,6 +10,8 @@
 #ifndef RG_REGISTRATOR_REGISTRATOR_H
 #define RG_REGISTRATOR_REGISTRATOR_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
