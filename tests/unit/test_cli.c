@@ -226,3 +226,15 @@ Test(cli, config_file_errors_name_file_and_line) {
   cr_expect(strstr(err, "/nonexistent/x.cfg"), "%s", err);
   rg_config_free(&c);
 }
+
+Test(cli, shipped_example_config_parses) {
+  struct rg_config c;
+  char err[RG_ERRBUF];
+  const char *argv[] = {"registrator", "-config", "contrib/registrator.cfg", NULL};
+  rg_config_init(&c);
+  cr_assert_eq(rg_cli_parse(&c, 3, (char **)argv, NULL, err), RG_OK, "%s", err);
+  cr_expect_str_eq(c.uri, "etcd://127.0.0.1:2379/services");
+  cr_expect_eq(c.ttl, 30);
+  cr_expect(c.cleanup);
+  rg_config_free(&c);
+}
