@@ -2,8 +2,14 @@
 #include <string.h>
 
 #include "adapters/adapter.h"
+#include "adapters/consul.h"
+#include "adapters/etcd.h"
+#include "adapters/skydns.h"
 
 const struct rg_adapter *const rg_adapters[] = {
+    &rg_adapter_etcd,   /* etcd, etcd2 */
+    &rg_adapter_skydns, /* skydns, skydns2 */
+    &rg_adapter_consul, /* consul, consul-tls, consul-unix, consul-catalog */
     NULL,
 };
 

@@ -146,7 +146,8 @@ int rg_resync_once(struct rg_settings *s, size_t *failed, char *err) {
       rg_log(&s->log, RG_LOG_ERROR, "TTL refresh failed: %s", rerr);
       (*failed)++;
     }
-    if (s->cfg.cleanup) *failed += rg_registry_cleanup(r, &desired, s->hostname);
+    size_t drifted = 0;
+    if (s->cfg.cleanup) *failed += rg_registry_verify(r, &desired, s->hostname, true, &drifted);
     rg_log(&s->log, *failed ? RG_LOG_ERROR : RG_LOG_INFO, "resync: %zu service(s), %zu failed write(s)",
            desired.n, *failed);
     if (*failed) rc = rg_err(err, RG_EIO, "%zu registry write(s) failed (see the log)", *failed);

@@ -45,6 +45,8 @@ struct rg_daemon {
   int64_t next_retry, retry_backoff; /* next_retry 0: nothing pending */
   int (*reload)(void *ud);
   void *reload_ud;
+  struct rg_strlist known; /* containers read into desired, sorted by id */
+  bool full_resync;        /* next resync reads every container again */
 };
 
 void rg_daemon_set_reload(struct rg_daemon *d, int (*fn)(void *ud), void *ud) {
@@ -108,6 +110,24 @@ static void drop_container(struct rg_daemon *d, const char *id) {
   d->desired.n = w;
 }
 
+static int cmp_id(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool known_has(const struct rg_daemon *d, const char *id) {
+  return d->known.n && bsearch(&id, d->known.items, d->known.n, sizeof(char *), cmp_id) != NULL;
+}
+
+/* Forgets that a container was read, so that the next resync reads it. */
+static void known_forget(struct rg_daemon *d, const char *id) {
+  char **hit = d->known.n ? bsearch(&id, d->known.items, d->known.n, sizeof(char *), cmp_id) : NULL;
+  if (hit == NULL) return;
+  free(*hit);
+  size_t i = (size_t)(hit - d->known.items);
+  memmove(hit, hit + 1, (d->known.n - i - 1) * sizeof(char *));
+  d->known.n--;
+}
+
 /* Re-reads one container from Docker into the desired set. */
 static int refresh_container(struct rg_daemon *d, const char *id) {
   struct rg_service_list found = {0};
@@ -116,7 +136,7 @@ static int refresh_container(struct rg_daemon *d, const char *id) {
   if (rc) {
     rg_log(d->log, RG_LOG_WARN, "cannot inspect container %.12s: %s (resync will retry)", id, err);
     rg_service_list_free(&found);
-    d->resync_now = true;
+    known_forget(d, id);
     return rc;
   }
   drop_container(d, id);
@@ -168,23 +188,50 @@ static void apply(struct rg_daemon *d) {
          (long long)d->retry_backoff);
 }
 
+/* Brings the desired set in step with Docker, then the registry with it.
+ * A full resync (at start, after a reconnect, on SIGHUP) reads every
+ * container; a periodic one lists the running containers and reads only
+ * those it has not read yet (events keep the others current), so an
+ * unchanged host costs one Docker request. Then one listing of the registry
+ * repairs drift and, with -cleanup, removes this host's dangling entries. */
 static void resync(struct rg_daemon *d) {
-  struct rg_service_list fresh = {0};
   char err[RG_ERRBUF] = "";
+  bool full = d->full_resync;
   d->resync_now = false;
   if (d->cfg->resync > 0) d->next_resync = now_ms() + d->cfg->resync * 1000;
-  if (rg_collect_all(d->docker, d->mo, d->log, &fresh, err) != RG_OK) {
+  struct rg_strlist ids = {0};
+  if (rg_docker_list_running(d->docker, &ids, err) != RG_OK) {
     rg_log(d->log, RG_LOG_WARN, "resync: %s", err);
-    rg_service_list_free(&fresh);
-    return; /* keep the old desired set; the stream reconnect triggers another */
+    rg_strlist_free(&ids);
+    return; /* keep the desired set; the stream's reconnect resyncs again */
   }
-  rg_service_list_free(&d->desired);
-  d->desired = fresh;
+  if (ids.n > 1) qsort(ids.items, ids.n, sizeof(char *), cmp_id);
+  if (full) rg_strlist_free(&d->known);
+  for (size_t i = 0; i < d->known.n; i++) /* gone since the last resync */
+    if (bsearch(&d->known.items[i], ids.items, ids.n, sizeof(char *), cmp_id) == NULL)
+      drop_container(d, d->known.items[i]);
+  if (full) {
+    rg_service_list_free(&d->desired);
+    d->desired = (struct rg_service_list){0};
+  }
+  struct rg_strlist read = {0};
+  for (size_t i = 0; i < ids.n; i++) {
+    if (known_has(d, ids.items[i])) {
+      if (rg_strlist_add(&read, ids.items[i]) != RG_OK) break;
+    } else if (refresh_container(d, ids.items[i]) == RG_OK) {
+      if (rg_strlist_add(&read, ids.items[i]) != RG_OK) break;
+    }
+  }
+  rg_strlist_free(&ids);
+  rg_strlist_free(&d->known);
+  d->known = read; /* sorted: built in the order of the sorted ids */
+  d->full_resync = false;
   apply(d);
-  if (d->cfg->cleanup && rg_registry_cleanup(d->reg, &d->desired, d->mo->hostname) > 0 &&
-      d->next_retry == 0) {
+  size_t drifted = 0;
+  size_t failed = rg_registry_verify(d->reg, &d->desired, d->mo->hostname, d->cfg->cleanup, &drifted);
+  if (drifted) apply(d);
+  if (failed && d->next_retry == 0)
     d->next_retry = now_ms() + grow_backoff(d->retry_backoff, d->cfg->retry_interval);
-  }
 }
 
 /* ---- the Docker event stream ---- */
@@ -225,6 +272,7 @@ static void stream_open(struct rg_daemon *d) {
   d->stream_since = now_ms();
   rg_log(d->log, RG_LOG_INFO, "listening for Docker events on %s", rg_docker_endpoint(d->docker));
   d->resync_now = true;
+  d->full_resync = true; /* events may have been missed while disconnected */
 }
 
 static void stream_check(struct rg_daemon *d) {
@@ -258,6 +306,7 @@ static void drain_wake(struct rg_daemon *d) {
   if (reload && !d->stop) {
     if (d->reload) d->reload(d->reload_ud);
     d->resync_now = true;
+    d->full_resync = true; /* the settings (and so every service) may differ */
   }
 }
 
@@ -363,6 +412,7 @@ void rg_daemon_destroy(struct rg_daemon *d) {
   }
   free(d->queue);
   rg_service_list_free(&d->desired);
+  rg_strlist_free(&d->known);
   if (d->wake[0] >= 0) close(d->wake[0]);
   if (d->wake[1] >= 0) close(d->wake[1]);
   rg_registry_close(d->reg);

@@ -50,6 +50,9 @@ int rg_reconcile(const struct rg_service_list *desired, const struct rg_service_
     if (c < 0) {
       i++;
     } else if (c == 0) {
+      /* a new name is a new key in key/value registries: free the old one */
+      if (!str_eq(desired->items[i].name, registered->items[j].name))
+        rc = push(ops, RG_OP_DEREGISTER, &registered->items[j]);
       i++;
       j++;
     } else {

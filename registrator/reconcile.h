@@ -29,8 +29,8 @@ bool rg_service_equal(const struct rg_service *a, const struct rg_service *b);
 /* Appends to ops: a deregister for each registered id absent from desired,
  * and a register for each desired service absent from registered or
  * different from it. Both lists must be sorted by id (rg_service_list_sort).
- * Deregisters come first, so that a service that moved is freed before it
- * is written again. */
+ * A service whose name changed is also deregistered (under its old name)
+ * before it is registered again. Deregisters come first. */
 int rg_reconcile(const struct rg_service_list *desired, const struct rg_service_list *registered,
                  struct rg_op_list *ops);
 

@@ -88,57 +88,78 @@ static int register_one(struct rg_registry *r, const struct rg_service *s) {
 
 size_t rg_registry_apply(struct rg_registry *r, const struct rg_service_list *desired) {
   struct rg_op_list ops = {0};
-  struct rg_service_list gone = {0};
-  size_t pending = 0;
-  if (rg_reconcile(desired, &r->registered, &ops) != RG_OK) {
+  struct rg_service_list gone = {0}; /* copies: removing from r->registered moves items */
+  int rc = rg_reconcile(desired, &r->registered, &ops);
+  for (size_t i = 0; rc == RG_OK && i < ops.n; i++)
+    if (ops.items[i].kind == RG_OP_DEREGISTER) rc = rg_service_list_push_copy(&gone, ops.items[i].service);
+  if (rc != RG_OK) {
     rg_log(r->log, RG_LOG_ERROR, "out of memory while reconciling");
+    rg_op_list_free(&ops);
+    rg_service_list_free(&gone);
     return 1;
   }
-  size_t i = 0;
-  for (; i < ops.n; i++) {
-    const struct rg_service *s = ops.items[i].service;
-    int rc;
-    if (ops.items[i].kind == RG_OP_DEREGISTER) {
-      /* ops point into r->registered: collect now, remove after the loop */
-      rc = deregister_one(r, s);
-      if (rc == RG_OK && rg_service_list_upsert(&gone, s) != RG_OK) rc = RG_ENOMEM;
-    } else {
-      rc = register_one(r, s);
+  size_t done = 0, pending = 0, total = ops.n;
+  bool halted = false;
+  for (size_t i = 0; !halted && i < gone.n; i++, done++) {
+    rc = deregister_one(r, &gone.items[i]);
+    if (rc == RG_OK) {
+      rg_service_list_remove(&r->registered, gone.items[i].id);
+      continue;
     }
-    if (rc == RG_OK || (rc == RG_EINVAL && ops.items[i].kind == RG_OP_REGISTER)) continue;
     pending++;
-    if (rc != RG_EINVAL) {
-      i++;
-      break; /* the registry's fault: stop this pass */
-    }
+    halted = rc != RG_EINVAL; /* the registry's fault: stop this pass */
   }
-  pending += ops.n - i;
-  if (pending > 0 && i < ops.n)
-    rg_log(r->log, RG_LOG_WARN, "%zu more write(s) postponed until the registry answers", ops.n - i);
-  for (size_t k = 0; k < gone.n; k++) rg_service_list_remove(&r->registered, gone.items[k].id);
+  for (size_t i = 0; !halted && i < ops.n; i++) {
+    if (ops.items[i].kind != RG_OP_REGISTER) continue;
+    done++;
+    rc = register_one(r, ops.items[i].service);
+    if (rc == RG_OK || rc == RG_EINVAL) continue; /* refused: not retried until it changes */
+    pending++;
+    halted = true;
+  }
+  if (halted && done < total) {
+    pending += total - done;
+    rg_log(r->log, RG_LOG_WARN, "%zu more write(s) postponed until the registry answers", total - done);
+  }
   rg_service_list_free(&gone);
   rg_op_list_free(&ops);
   return pending;
 }
 
-size_t rg_registry_cleanup(struct rg_registry *r, const struct rg_service_list *desired,
-                           const char *hostname) {
+size_t rg_registry_verify(struct rg_registry *r, const struct rg_service_list *desired,
+                          const char *hostname, bool cleanup, size_t *drifted) {
+  *drifted = 0;
   if (r->adapter->list == NULL) return 0;
   struct rg_service_list found = {0};
   char err[RG_ERRBUF] = "";
   if (r->adapter->list(r->state, &found, err) != RG_OK) {
-    rg_log(r->log, RG_LOG_WARN, "cleanup: cannot list %s: %s", r->uri, err);
+    rg_log(r->log, RG_LOG_WARN, "cannot list %s to verify it: %s", r->uri, err);
     rg_service_list_free(&found);
     return 1;
   }
+  rg_service_list_sort(&found);
+  /* drift: what we registered and the registry no longer has */
+  for (size_t i = 0; i < r->registered.n;) {
+    const struct rg_service *mine = &r->registered.items[i];
+    const struct rg_service *there = rg_service_list_find(&found, mine->id);
+    if (there && (there->name == NULL || strcmp(there->name, mine->name) == 0)) {
+      i++;
+      continue;
+    }
+    rg_log(r->log, RG_LOG_WARN, "%s is missing from the registry; writing it again", mine->id);
+    rg_service_list_remove(&r->registered, mine->id); /* the next apply re-registers it */
+    (*drifted)++;
+  }
   size_t failed = 0, hlen = strlen(hostname);
-  for (size_t i = 0; i < found.n; i++) {
+  for (size_t i = 0; cleanup && i < found.n; i++) {
     const struct rg_service *s = &found.items[i];
     if (s->id == NULL || strncmp(s->id, hostname, hlen) != 0 || s->id[hlen] != ':') continue;
-    if (rg_service_list_find(desired, s->id) != NULL) continue;
-    rg_log(r->log, RG_LOG_INFO, "cleanup: %s has no running container", s->id);
-    if (deregister_one(r, s) == RG_OK) rg_service_list_remove(&r->registered, s->id);
-    else failed++;
+    const struct rg_service *want = rg_service_list_find(desired, s->id);
+    if (want && (s->name == NULL || strcmp(want->name, s->name) == 0)) continue;
+    rg_log(r->log, RG_LOG_INFO, "cleanup: %s%s%s has no running container", s->name ? s->name : "",
+           s->name ? "/" : "", s->id);
+    if (deregister_one(r, s) != RG_OK) failed++;
+    else if (want == NULL) rg_service_list_remove(&r->registered, s->id);
   }
   rg_service_list_free(&found);
   return failed;

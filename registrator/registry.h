@@ -38,12 +38,15 @@ int rg_registry_ping(struct rg_registry *r, char *err);
  * changes. Returns the number of writes still pending (0: in step). */
 size_t rg_registry_apply(struct rg_registry *r, const struct rg_service_list *desired);
 
-/* Lists the registry and removes entries owned by this host (ID starting
- * with "<hostname>:") that are not in desired. Returns the number of
- * failures, counting a failed list as one. No-op for adapters that cannot
- * list. */
-size_t rg_registry_cleanup(struct rg_registry *r, const struct rg_service_list *desired,
-                           const char *hostname);
+/* Lists the registry once (no-op for adapters that cannot list):
+ *  - drift repair: services this registrator registered that the registry
+ *    no longer holds are forgotten, so that the next rg_registry_apply()
+ *    writes them again; *drifted counts them;
+ *  - with cleanup: entries owned by this host (ID "<hostname>:...") that are
+ *    not desired (or desired under another name) are removed.
+ * Returns the number of failures, a failed list counting as one. */
+size_t rg_registry_verify(struct rg_registry *r, const struct rg_service_list *desired,
+                          const char *hostname, bool cleanup, size_t *drifted);
 
 /* Deregisters everything this registrator registered. Failures counted. */
 size_t rg_registry_deregister_all(struct rg_registry *r);

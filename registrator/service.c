@@ -101,6 +101,17 @@ int rg_service_copy(struct rg_service *dst, const struct rg_service *src) {
   return rc;
 }
 
+int rg_service_list_push_copy(struct rg_service_list *l, const struct rg_service *s) {
+  struct rg_service copy;
+  int rc = rg_service_copy(&copy, s);
+  if (rc) return rc;
+  struct rg_service *slot;
+  rc = rg_service_list_push(l, &slot);
+  if (rc) rg_service_clear(&copy);
+  else *slot = copy;
+  return rc;
+}
+
 /* Index of the first item whose id is >= id. */
 static size_t lower_bound(const struct rg_service_list *l, const char *id) {
   size_t lo = 0, hi = l->n;

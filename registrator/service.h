@@ -39,6 +39,9 @@ void rg_service_clear(struct rg_service *s);          /* frees fields, zeroes */
 /* Deep copy of src into dst (zeroed or cleared by the caller). */
 int rg_service_copy(struct rg_service *dst, const struct rg_service *src);
 
+/* Appends a deep copy of s (the list's order is not kept). */
+int rg_service_list_push_copy(struct rg_service_list *l, const struct rg_service *s);
+
 /* On a list sorted by id: the service with this id, or NULL (borrowed). */
 struct rg_service *rg_service_list_find(const struct rg_service_list *l, const char *id);
 /* On a list sorted by id: replaces or inserts a copy of s, keeping order. */

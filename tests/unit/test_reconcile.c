@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "registrator/reconcile.h"
@@ -85,4 +86,22 @@ Test(reconcile, tag_or_attr_change_is_a_change) {
   rg_strlist_free(&a.tags);
   rg_strlist_free(&b.tags);
   rg_kvlist_free(&b.attrs);
+}
+
+Test(reconcile, a_renamed_service_is_deregistered_under_its_old_name_first) {
+  struct rg_service_list desired = {0}, registered = {0};
+  add(&desired, "h:a:80", "10.0.0.1", 1);
+  add(&registered, "h:a:80", "10.0.0.1", 1);
+  free(registered.items[0].name);
+  registered.items[0].name = rg_strdup("old");
+  struct rg_op_list ops = {0};
+  cr_assert_eq(rg_reconcile(&desired, &registered, &ops), RG_OK);
+  cr_assert_eq(ops.n, 2);
+  cr_expect_eq(ops.items[0].kind, RG_OP_DEREGISTER);
+  cr_expect_str_eq(ops.items[0].service->name, "old");
+  cr_expect_eq(ops.items[1].kind, RG_OP_REGISTER);
+  cr_expect_str_eq(ops.items[1].service->name, "web");
+  rg_op_list_free(&ops);
+  rg_service_list_free(&desired);
+  rg_service_list_free(&registered);
 }
