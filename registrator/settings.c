@@ -93,8 +93,9 @@ int rg_settings_load_env(struct rg_settings *s, const char *(*getenv_fn)(const c
   int rc = set_str(&c->docker_host, getenv_fn("DOCKER_HOST"));
   if (consul) {
     if (rc == RG_OK) rc = set_str(&c->ca_file, getenv_fn("CONSUL_CACERT"));
-    if (rc == RG_OK) rc = set_str(&c->cert_file, getenv_fn("CONSUL_CLIENT_CERT"));
-    if (rc == RG_OK) rc = set_str(&c->key_file, getenv_fn("CONSUL_CLIENT_KEY"));
+    /* CONSUL_TLSCERT / CONSUL_TLSKEY: what gliderlabs/registrator read */
+    if (rc == RG_OK) rc = set_str(&c->cert_file, (v = getenv_fn("CONSUL_CLIENT_CERT")) ? v : getenv_fn("CONSUL_TLSCERT"));
+    if (rc == RG_OK) rc = set_str(&c->key_file, (v = getenv_fn("CONSUL_CLIENT_KEY")) ? v : getenv_fn("CONSUL_TLSKEY"));
     if (rc == RG_OK) rc = set_str(&c->token, getenv_fn("CONSUL_HTTP_TOKEN"));
     if (rc == RG_OK && c->token == NULL && (v = getenv_fn("CONSUL_HTTP_TOKEN_FILE")) && v[0])
       return read_token_file(v, &c->token, err);
