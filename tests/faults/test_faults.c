@@ -15,42 +15,12 @@
 
 #include "tests/integration/itest.h"
 
-#define IMG "local/busybox"
 #define FAULT_ETCD "127.0.0.1:23379"
-
-struct daemon {
-  long pid;
-  char log[256];
-  char prefix[128];
-  char tag[64]; /* container name prefix of this test */
-};
-
-static void daemon_start(struct daemon *d, const char *endpoint, const char *opts) {
-  unlink(d->log);
-  d->pid = it_spawn(d->log, "%s -hostname testhost %s etcd://%s%s", it_bin(), opts, endpoint,
-                    d->prefix);
-}
-
-static void daemon_init(struct daemon *d, const char *what) {
-  snprintf(d->tag, sizeof d->tag, "%s", it_name(what));
-  snprintf(d->prefix, sizeof d->prefix, "/%s", d->tag);
-  snprintf(d->log, sizeof d->log, "/tmp/%s.log", d->tag);
-}
-
-static void daemon_stop(struct daemon *d) {
-  if (d->pid <= 0) return;
-  kill((pid_t)d->pid, SIGTERM);
-  cr_expect_eq(it_wait_exit(d->pid, 5), 0, "daemon did not exit 0 on SIGTERM");
-  d->pid = 0;
-  char *log = it_sh(NULL, "cat %s", d->log);
-  cr_expect(strstr(log, "Sanitizer") == NULL, "sanitizer report in the daemon log:\n%s", log);
-  free(log);
-}
 
 /* What the registry should hold for this test's containers, and what it
  * holds, both as sorted "name/id=ip:port" lines. */
 struct compare {
-  const struct daemon *d;
+  const struct it_daemon *d;
   const char *endpoint;
   const char *ignore; /* registry lines containing this are not compared */
   char *want, *have;
@@ -71,7 +41,7 @@ static bool registry_is_truth(void *ud) {
   return strcmp(c->want, c->have) == 0;
 }
 
-static void expect_truth_but(const struct daemon *d, const char *endpoint, double seconds,
+static void expect_truth_but(const struct it_daemon *d, const char *endpoint, double seconds,
                              const char *when, const char *ignore) {
   struct compare c = {.d = d, .endpoint = endpoint, .ignore = ignore};
   bool ok = it_wait(seconds, registry_is_truth, &c);
@@ -81,14 +51,12 @@ static void expect_truth_but(const struct daemon *d, const char *endpoint, doubl
   free(c.have);
 }
 
-static void expect_truth(const struct daemon *d, const char *endpoint, double seconds,
+static void expect_truth(const struct it_daemon *d, const char *endpoint, double seconds,
                          const char *when) {
   expect_truth_but(d, endpoint, seconds, when, NULL);
 }
 
-static void run_web(const char *name) {
-  free(it_sh_ok("docker run -d --name %s -p 127.0.0.1::80 %s httpd -f -p 80 >/dev/null", name, IMG));
-}
+static void run_web(const char *name) { it_run_web(name, NULL); }
 
 static void sleep_s(double s) { /* the fault's own duration, not a wait for a result */
   struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
@@ -98,9 +66,9 @@ static void sleep_s(double s) { /* the fault's own duration, not a wait for a re
 IT_SUITE(faults);
 
 Test(faults, churn_of_200_containers_ends_with_registry_equal_to_docker) {
-  struct daemon d;
-  daemon_init(&d, "rgt-churn");
-  daemon_start(&d, "127.0.0.1:2379", "-retry-interval 500");
+  struct it_daemon d;
+  it_daemon_init(&d, "rgt-churn");
+  it_daemon_start(&d, "127.0.0.1:2379", "-retry-interval 500");
   /* 200 containers, 4 at a time: stay, killed, stopped, or dying at once */
   free(it_sh_ok("seq 1 200 | xargs -P 4 -I{} bash -c 'n=%s-{}; case $((RANDOM %% 4)) in "
                 "0) docker run -d --name $n -p 127.0.0.1::80 %s httpd -f -p 80 ;; "
@@ -108,12 +76,12 @@ Test(faults, churn_of_200_containers_ends_with_registry_equal_to_docker) {
                 "2) docker run -d --name $n -p 127.0.0.1::80 %s sh -c \"exit 0\" ;; "
                 "3) docker run -d --name $n -p 127.0.0.1::80 %s httpd -f -p 80 && docker stop -t 0 $n ;; "
                 "esac >/dev/null 2>&1; true'",
-                d.tag, IMG, IMG, IMG, IMG));
+                d.tag, IT_IMG, IT_IMG, IT_IMG, IT_IMG));
   char *n = it_sh_ok("docker ps -q --filter name=%s- | wc -l", d.tag);
   cr_log_info("churn: %ld of 200 containers still running", strtol(n, NULL, 10));
   free(n);
   expect_truth(&d, "127.0.0.1:2379", 20, "after churn");
-  daemon_stop(&d);
+  it_daemon_stop(&d);
   free(it_sh(NULL, "ETCDCTL_API=3 etcdctl del --prefix %s/ >/dev/null", d.prefix));
 }
 
@@ -143,9 +111,9 @@ Test(faults, registry_killed_and_hung_catches_up_within_a_retry_interval) {
   long etcd = fault_etcd_start(dir);
   cr_assert(it_wait(20, fault_etcd_up, NULL), "private etcd did not start");
 
-  struct daemon d;
-  daemon_init(&d, "rgt-regfault");
-  daemon_start(&d, FAULT_ETCD, "-retry-interval 1000 -ttl 30 -ttl-refresh 5");
+  struct it_daemon d;
+  it_daemon_init(&d, "rgt-regfault");
+  it_daemon_start(&d, FAULT_ETCD, "-retry-interval 1000 -ttl 30 -ttl-refresh 5");
   char names[6][128];
   for (int i = 0; i < 6; i++) snprintf(names[i], sizeof names[i], "%s-%d", d.tag, i);
   for (int i = 0; i < 3; i++) run_web(names[i]);
@@ -170,7 +138,7 @@ Test(faults, registry_killed_and_hung_catches_up_within_a_retry_interval) {
   kill((pid_t)etcd, SIGCONT);
   expect_truth(&d, FAULT_ETCD, 1.0 + 5.0, "after etcd resumed");
 
-  daemon_stop(&d);
+  it_daemon_stop(&d);
   kill((pid_t)etcd, SIGTERM);
   it_wait_exit(etcd, 10);
   free(it_sh(NULL, "rm -rf %s", dir));
@@ -184,9 +152,9 @@ static bool docker_up(void *ud) {
 }
 
 Test(faults, daemon_survives_a_dockerd_restart_and_registers_what_starts_after) {
-  struct daemon d;
-  daemon_init(&d, "rgt-dockerd");
-  daemon_start(&d, "127.0.0.1:2379", "-retry-interval 500");
+  struct it_daemon d;
+  it_daemon_init(&d, "rgt-dockerd");
+  it_daemon_start(&d, "127.0.0.1:2379", "-retry-interval 500");
   char before[128], after[128];
   snprintf(before, sizeof before, "%s-before", d.tag);
   snprintf(after, sizeof after, "%s-after", d.tag);
@@ -203,13 +171,13 @@ Test(faults, daemon_survives_a_dockerd_restart_and_registers_what_starts_after) 
   char *o = it_sh(NULL, "ETCDCTL_API=3 etcdctl get --prefix %s/ --keys-only | grep -c after", d.prefix);
   cr_expect_eq(strtol(o, NULL, 10), 1, "the container started after the restart is registered");
   free(o);
-  daemon_stop(&d);
+  it_daemon_stop(&d);
   free(it_sh(NULL, "ETCDCTL_API=3 etcdctl del --prefix %s/ >/dev/null", d.prefix));
 }
 
 Test(faults, sigkilled_registrator_restarted_with_cleanup_removes_only_its_stale_entries) {
-  struct daemon d;
-  daemon_init(&d, "rgt-cleanup");
+  struct it_daemon d;
+  it_daemon_init(&d, "rgt-cleanup");
   char live[128], dead[128];
   snprintf(live, sizeof live, "%s-live", d.tag);
   snprintf(dead, sizeof dead, "%s-dead", d.tag);
@@ -217,17 +185,17 @@ Test(faults, sigkilled_registrator_restarted_with_cleanup_removes_only_its_stale
   run_web(dead);
   /* an entry of another host under the same prefix must survive */
   free(it_sh_ok("ETCDCTL_API=3 etcdctl put %s/web/otherhost:x:80 10.9.9.9:80 >/dev/null", d.prefix));
-  daemon_start(&d, "127.0.0.1:2379", "");
+  it_daemon_start(&d, "127.0.0.1:2379", "");
   expect_truth_but(&d, "127.0.0.1:2379", 10, "first run", "otherhost");
   kill((pid_t)d.pid, SIGKILL);
   it_wait_exit(d.pid, 5);
   it_docker_rm(dead);
-  daemon_start(&d, "127.0.0.1:2379", "-cleanup");
+  it_daemon_start(&d, "127.0.0.1:2379", "-cleanup");
   expect_truth_but(&d, "127.0.0.1:2379", 10, "after restart with -cleanup", "otherhost");
   char *o = it_sh(NULL, "ETCDCTL_API=3 etcdctl get --print-value-only %s/web/otherhost:x:80",
                   d.prefix);
   cr_expect_str_eq(o, "10.9.9.9:80\n", "-cleanup touched another host's entry");
   free(o);
-  daemon_stop(&d);
+  it_daemon_stop(&d);
   free(it_sh(NULL, "ETCDCTL_API=3 etcdctl del --prefix %s/ >/dev/null", d.prefix));
 }

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 static char *run(int *status, const char *fmt, va_list ap) {
@@ -124,4 +125,88 @@ int it_wait_exit(long pid, double seconds) {
       return -1;
     nanosleep(&pause, NULL);
   }
+}
+
+void it_daemon_init(struct it_daemon *d, const char *what) {
+  memset(d, 0, sizeof *d);
+  snprintf(d->tag, sizeof d->tag, "%s", it_name(what));
+  snprintf(d->prefix, sizeof d->prefix, "/%s", d->tag);
+  snprintf(d->log, sizeof d->log, "/tmp/%s.log", d->tag);
+}
+
+void it_daemon_start(struct it_daemon *d, const char *endpoint, const char *opts) {
+  unlink(d->log);
+  d->pid = it_spawn(d->log, "%s -hostname testhost %s etcd://%s%s", it_bin(), opts, endpoint,
+                    d->prefix);
+}
+
+void it_daemon_stop(struct it_daemon *d) {
+  if (d->pid > 0) {
+    kill((pid_t)d->pid, SIGTERM);
+    cr_expect_eq(it_wait_exit(d->pid, 5), 0, "daemon did not exit 0 on SIGTERM");
+    d->pid = 0;
+  }
+  char *log = it_sh(NULL, "cat %s 2>/dev/null", d->log);
+  cr_expect(strstr(log, "Sanitizer") == NULL, "sanitizer report in the daemon log:\n%s", log);
+  free(log);
+}
+
+void it_daemon_finish(struct it_daemon *d, const char *endpoint) {
+  it_daemon_stop(d);
+  free(it_sh(NULL, "ETCDCTL_API=3 etcdctl --endpoints=%s del --prefix %s/ >/dev/null 2>&1; rm -f %s",
+             endpoint, d->prefix, d->log));
+}
+
+struct logged {
+  const char *path, *text;
+};
+
+static bool log_has(void *ud) {
+  struct logged *l = ud;
+  char *log = it_sh(NULL, "cat %s 2>/dev/null", l->path);
+  bool ok = strstr(log, l->text) != NULL;
+  free(log);
+  return ok;
+}
+
+bool it_daemon_logged(struct it_daemon *d, const char *text, double seconds) {
+  struct logged l = {d->log, text};
+  return it_wait(seconds, log_has, &l);
+}
+
+char *it_etcd_get(const char *endpoint, const char *key) {
+  char *v = it_sh(NULL, "ETCDCTL_API=3 etcdctl --endpoints=%s get --print-value-only '%s' 2>/dev/null",
+                  endpoint, key);
+  v[strcspn(v, "\n")] = '\0';
+  return v;
+}
+
+struct key_wait {
+  const char *endpoint, *key, *want;
+};
+
+static bool key_is(void *ud) {
+  struct key_wait *w = ud;
+  char *v = it_etcd_get(w->endpoint, w->key);
+  bool ok = w->want ? strcmp(v, w->want) == 0 : v[0] == '\0';
+  free(v);
+  return ok;
+}
+
+bool it_etcd_wait(const char *endpoint, const char *key, const char *want, double seconds) {
+  struct key_wait w = {endpoint, key, want};
+  return it_wait(seconds, key_is, &w);
+}
+
+void it_run_web(const char *name, const char *extra) {
+  free(it_sh_ok("docker run -d --name %s -p 127.0.0.1::80 %s " IT_IMG " httpd -f -p 80 >/dev/null",
+                name, extra ? extra : ""));
+}
+
+long it_host_port(const char *name, const char *port) {
+  char *o = it_sh_ok("docker port %s %s | head -n1 | sed 's/.*://'", name, port);
+  long p = strtol(o, NULL, 10);
+  free(o);
+  cr_assert_gt(p, 0, "no published port %s for %s", port, name);
+  return p;
 }

@@ -40,6 +40,39 @@ long it_spawn(const char *log_path, const char *fmt, ...) __attribute__((format(
  * is still running at the deadline. */
 int it_wait_exit(long pid, double seconds);
 
+/* ---- a registrator daemon under test, against etcd v3 ---- */
+
+#define IT_ETCD "127.0.0.1:2379"
+#define IT_IMG "local/busybox"
+
+struct it_daemon {
+  long pid;        /* 0: not running */
+  char tag[64];    /* unique: names this test's containers ("<tag>-...") */
+  char prefix[96]; /* "/<tag>": the registry prefix */
+  char log[128];   /* "/tmp/<tag>.log": the daemon's stderr */
+};
+
+/* Names a daemon for this test from `what` (no process yet). */
+void it_daemon_init(struct it_daemon *d, const char *what);
+/* Starts `$RG_BIN -hostname testhost OPTS etcd://ENDPOINT<prefix>`. */
+void it_daemon_start(struct it_daemon *d, const char *endpoint, const char *opts);
+/* SIGTERM; expects exit 0 within 5 s and no sanitizer report in the log. */
+void it_daemon_stop(struct it_daemon *d);
+/* it_daemon_stop, then deletes the prefix from etcd at endpoint. */
+void it_daemon_finish(struct it_daemon *d, const char *endpoint);
+/* True once the daemon's log contains text. */
+bool it_daemon_logged(struct it_daemon *d, const char *text, double seconds);
+
+/* The value of an etcd v3 key at endpoint, "" when absent (malloc()ed). */
+char *it_etcd_get(const char *endpoint, const char *key);
+/* Waits until key holds want (NULL: until it is absent). */
+bool it_etcd_wait(const char *endpoint, const char *key, const char *want, double seconds);
+
+/* docker run -d --name NAME -p 127.0.0.1::80 EXTRA local/busybox httpd. */
+void it_run_web(const char *name, const char *extra);
+/* The host port Docker published for a container port ("80/tcp"). */
+long it_host_port(const char *name, const char *port);
+
 /* Removes every container and network whose name carries this process's
  * "-<pid>-" tag (it_name), so a failed test leaves nothing behind. Use as
  * the .fini of every integration suite: IT_SUITE(name). */

@@ -8,138 +8,154 @@
 
 #include "tests/integration/itest.h"
 
-#define IMG "local/busybox"
-#define ETCDCTL "ETCDCTL_API=3 etcdctl --endpoints=127.0.0.1:2379"
-
-/* One registrator daemon under test, started in the background. */
-struct daemon {
-  long pid;
-  char log[256];
-  char prefix[128];
-};
-
-static void daemon_start(struct daemon *d, const char *opts, const char *scheme) {
-  snprintf(d->prefix, sizeof d->prefix, "/%s", it_name("rgt-d"));
-  snprintf(d->log, sizeof d->log, "/tmp%s.log", d->prefix);
-  unlink(d->log);
-  d->pid = it_spawn(d->log, "%s -hostname testhost %s %s://127.0.0.1:2379%s", it_bin(), opts,
-                    scheme, d->prefix);
-}
-
-/* SIGTERM, wait for a clean exit, and fail on a sanitizer report in its log. */
-static void daemon_stop(struct daemon *d) {
-  if (d->pid > 0) {
-    kill((pid_t)d->pid, SIGTERM);
-    cr_expect_eq(it_wait_exit(d->pid, 3), 0, "daemon did not exit 0 on SIGTERM");
-  }
-  char *log = it_sh(NULL, "cat %s", d->log);
-  cr_expect(strstr(log, "Sanitizer") == NULL, "sanitizer report in the daemon log:\n%s", log);
-  free(log);
-  free(it_sh(NULL, "%s del --prefix %s >/dev/null; rm -f %s", ETCDCTL, d->prefix, d->log));
-}
-
-struct key_wait {
-  char key[512];
-  const char *want; /* NULL: wait for absence */
-};
-
-static bool key_is(void *ud) {
-  struct key_wait *w = ud;
-  char *v = it_sh(NULL, "%s get --print-value-only %s", ETCDCTL, w->key);
-  v[strcspn(v, "\n")] = '\0';
-  bool ok = w->want ? strcmp(v, w->want) == 0 : v[0] == '\0';
-  free(v);
-  return ok;
-}
-
-static long host_port(const char *name) {
-  char *o = it_sh_ok("docker port %s 80/tcp | head -n1 | sed 's/.*://'", name);
-  long p = strtol(o, NULL, 10);
-  free(o);
-  return p;
+/* The key a web container of this daemon gets, and its value. */
+static void web_key(const struct it_daemon *d, const char *svc, const char *name, char *key,
+                    size_t ksize, char *value, size_t vsize) {
+  snprintf(key, ksize, "%s/%s/testhost:%s:80", d->prefix, svc, name);
+  if (value) snprintf(value, vsize, "127.0.0.1:%ld", it_host_port(name, "80/tcp"));
 }
 
 IT_SUITE(daemon);
 
 Test(daemon, registers_running_and_started_containers_and_deregisters_on_die) {
-  const char *early = it_name("rgt-d-early");
-  char e[128];
-  snprintf(e, sizeof e, "%s", early);
-  free(it_sh_ok("docker run -d --name %s -p 127.0.0.1::80 -l SERVICE_NAME=early %s httpd -f -p 80 "
-                ">/dev/null", e, IMG));
-  struct daemon d;
-  daemon_start(&d, "", "etcd");
-  struct key_wait w = {.want = NULL};
-  char want[64];
-  snprintf(want, sizeof want, "127.0.0.1:%ld", host_port(e));
-  snprintf(w.key, sizeof w.key, "%s/early/testhost:%s:80", d.prefix, e);
-  w.want = want;
-  cr_expect(it_wait(10, key_is, &w), "running container not registered at start: %s", w.key);
+  struct it_daemon d;
+  it_daemon_init(&d, "rgt-d");
+  char early[128], late[128], key[512], val[64], key2[512], val2[64];
+  snprintf(early, sizeof early, "%s-early", d.tag);
+  snprintf(late, sizeof late, "%s-late", d.tag);
+  it_run_web(early, "-l SERVICE_NAME=early");
+  it_daemon_start(&d, IT_ETCD, "");
+  web_key(&d, "early", early, key, sizeof key, val, sizeof val);
+  cr_expect(it_etcd_wait(IT_ETCD, key, val, 10), "running container not registered at start: %s", key);
 
-  const char *late = it_name("rgt-d-late");
-  char l[128];
-  snprintf(l, sizeof l, "%s", late);
-  free(it_sh_ok("docker run -d --name %s -p 127.0.0.1::80 -l SERVICE_NAME=late %s httpd -f -p 80 "
-                ">/dev/null", l, IMG));
-  struct key_wait w2;
-  char want2[64];
-  snprintf(want2, sizeof want2, "127.0.0.1:%ld", host_port(l));
-  snprintf(w2.key, sizeof w2.key, "%s/late/testhost:%s:80", d.prefix, l);
-  w2.want = want2;
-  cr_expect(it_wait(10, key_is, &w2), "started container not registered: %s", w2.key);
-
-  free(it_sh_ok("docker kill %s >/dev/null", l));
-  w2.want = NULL;
-  cr_expect(it_wait(10, key_is, &w2), "dead container still registered: %s", w2.key);
-
-  daemon_stop(&d);
-  it_docker_rm(e);
-  it_docker_rm(l);
+  it_run_web(late, "-l SERVICE_NAME=late");
+  web_key(&d, "late", late, key2, sizeof key2, val2, sizeof val2);
+  cr_expect(it_etcd_wait(IT_ETCD, key2, val2, 10), "started container not registered: %s", key2);
+  free(it_sh_ok("docker kill %s >/dev/null", late));
+  cr_expect(it_etcd_wait(IT_ETCD, key2, NULL, 10), "dead container still registered: %s", key2);
+  it_daemon_finish(&d, IT_ETCD);
 }
 
 Test(daemon, leased_keys_outlive_the_ttl_while_running_and_expire_after_sigkill) {
-  const char *n = it_name("rgt-d-ttl");
-  char name[128];
-  snprintf(name, sizeof name, "%s", n);
-  free(it_sh_ok("docker run -d --name %s -p 127.0.0.1::80 -l SERVICE_NAME=ttl %s httpd -f -p 80 "
-                ">/dev/null", name, IMG));
-  struct daemon d;
-  daemon_start(&d, "-ttl 3 -ttl-refresh 1", "etcd");
-  struct key_wait w;
-  char want[64];
-  snprintf(want, sizeof want, "127.0.0.1:%ld", host_port(name));
-  snprintf(w.key, sizeof w.key, "%s/ttl/testhost:%s:80", d.prefix, name);
-  w.want = want;
-  cr_assert(it_wait(10, key_is, &w), "not registered: %s", w.key);
-  /* the key must still be there after more than one TTL of refreshes */
+  struct it_daemon d;
+  it_daemon_init(&d, "rgt-ttl");
+  char name[128], key[512], val[64];
+  snprintf(name, sizeof name, "%s-web", d.tag);
+  it_run_web(name, "-l SERVICE_NAME=ttl");
+  it_daemon_start(&d, IT_ETCD, "-ttl 3 -ttl-refresh 1");
+  web_key(&d, "ttl", name, key, sizeof key, val, sizeof val);
+  cr_assert(it_etcd_wait(IT_ETCD, key, val, 10), "not registered: %s", key);
   struct timespec ts = {4, 500000000};
-  nanosleep(&ts, NULL); /* deliberately longer than -ttl: the refresh is what keeps it */
-  cr_expect(key_is(&w), "key expired although registrator refreshes it");
+  nanosleep(&ts, NULL); /* longer than -ttl on purpose: the refresh is what keeps the key */
+  char *v = it_etcd_get(IT_ETCD, key);
+  cr_expect_str_eq(v, val, "key expired although registrator refreshes it");
+  free(v);
   kill((pid_t)d.pid, SIGKILL);
   it_wait_exit(d.pid, 3);
   d.pid = 0;
-  w.want = NULL;
-  cr_expect(it_wait(10, key_is, &w), "key outlived a SIGKILLed registrator");
-  daemon_stop(&d);
-  it_docker_rm(name);
-}
-
-static bool log_has_listening(void *ud) {
-  char *log = it_sh(NULL, "cat %s", ((struct daemon *)ud)->log);
-  bool ok = strstr(log, "listening for Docker events") != NULL;
-  free(log);
-  return ok;
+  cr_expect(it_etcd_wait(IT_ETCD, key, NULL, 10), "key outlived a SIGKILLed registrator");
+  it_daemon_finish(&d, IT_ETCD);
 }
 
 Test(daemon, stops_cleanly_on_sigterm_within_a_second) {
-  struct daemon d;
-  daemon_start(&d, "", "etcd");
-  cr_assert(it_wait(10, log_has_listening, &d), "daemon never subscribed to events");
+  struct it_daemon d;
+  it_daemon_init(&d, "rgt-term");
+  it_daemon_start(&d, IT_ETCD, "");
+  cr_assert(it_daemon_logged(&d, "listening for Docker events", 10), "never subscribed to events");
   kill((pid_t)d.pid, SIGTERM);
   cr_expect_eq(it_wait_exit(d.pid, 1.0), 0, "no clean exit within 1 s of SIGTERM");
-  char *log = it_sh(NULL, "cat %s", d.log);
-  cr_expect(strstr(log, "stopped") != NULL, "no clean stop in the log:\n%s", log);
-  free(log);
   d.pid = 0;
-  daemon_stop(&d);
+  cr_expect(it_daemon_logged(&d, "stopped", 0), "no clean stop in the log");
+  it_daemon_finish(&d, IT_ETCD);
+}
+
+Test(daemon, pause_takes_a_container_out_and_unpause_puts_it_back) {
+  struct it_daemon d;
+  it_daemon_init(&d, "rgt-pause");
+  char name[128], key[512], val[64];
+  snprintf(name, sizeof name, "%s-web", d.tag);
+  it_run_web(name, "-l SERVICE_NAME=p");
+  it_daemon_start(&d, IT_ETCD, "");
+  web_key(&d, "p", name, key, sizeof key, val, sizeof val);
+  cr_assert(it_etcd_wait(IT_ETCD, key, val, 10));
+  free(it_sh_ok("docker pause %s >/dev/null", name));
+  cr_expect(it_etcd_wait(IT_ETCD, key, NULL, 10), "a paused container stays registered");
+  free(it_sh_ok("docker unpause %s >/dev/null", name));
+  cr_expect(it_etcd_wait(IT_ETCD, key, val, 10), "an unpaused container is not registered again");
+  it_daemon_finish(&d, IT_ETCD);
+}
+
+Test(daemon, rename_registers_under_the_new_name) {
+  struct it_daemon d;
+  it_daemon_init(&d, "rgt-ren");
+  char name[128], renamed[128], key[512], val[64], key2[512];
+  snprintf(name, sizeof name, "%s-a", d.tag);
+  snprintf(renamed, sizeof renamed, "%s-b", d.tag);
+  it_run_web(name, "-l SERVICE_NAME=r");
+  it_daemon_start(&d, IT_ETCD, "");
+  web_key(&d, "r", name, key, sizeof key, val, sizeof val);
+  cr_assert(it_etcd_wait(IT_ETCD, key, val, 10));
+  free(it_sh_ok("docker rename %s %s", name, renamed));
+  web_key(&d, "r", renamed, key2, sizeof key2, NULL, 0);
+  cr_expect(it_etcd_wait(IT_ETCD, key2, val, 10), "not registered under the new name: %s", key2);
+  cr_expect(it_etcd_wait(IT_ETCD, key, NULL, 10), "the old name stays registered: %s", key);
+  it_daemon_finish(&d, IT_ETCD);
+}
+
+Test(daemon, healthy_only_follows_docker_health) {
+  struct it_daemon d;
+  it_daemon_init(&d, "rgt-health");
+  char name[128], key[512], val[64];
+  snprintf(name, sizeof name, "%s-web", d.tag);
+  free(it_sh_ok("docker run -d --name %s -p 127.0.0.1::80 -l SERVICE_NAME=h "
+                "--health-cmd 'test -f /ok' --health-interval 1s --health-retries 1 "
+                IT_IMG " sh -c 'busybox touch /ok; exec httpd -f -p 80' >/dev/null", name));
+  it_daemon_start(&d, IT_ETCD, "-healthy-only");
+  web_key(&d, "h", name, key, sizeof key, val, sizeof val);
+  cr_expect(it_etcd_wait(IT_ETCD, key, val, 20), "a healthy container is not registered");
+  free(it_sh_ok("docker exec %s busybox rm /ok", name));
+  cr_expect(it_etcd_wait(IT_ETCD, key, NULL, 20), "an unhealthy container stays registered");
+  free(it_sh_ok("docker exec %s busybox touch /ok", name));
+  cr_expect(it_etcd_wait(IT_ETCD, key, val, 20), "a container healthy again is not registered");
+  it_daemon_finish(&d, IT_ETCD);
+}
+
+Test(daemon, periodic_resync_repairs_a_deleted_key) {
+  struct it_daemon d;
+  it_daemon_init(&d, "rgt-drift");
+  char name[128], key[512], val[64];
+  snprintf(name, sizeof name, "%s-web", d.tag);
+  it_run_web(name, "-l SERVICE_NAME=drift");
+  it_daemon_start(&d, IT_ETCD, "-resync 1");
+  web_key(&d, "drift", name, key, sizeof key, val, sizeof val);
+  cr_assert(it_etcd_wait(IT_ETCD, key, val, 10));
+  free(it_sh_ok("ETCDCTL_API=3 etcdctl del '%s' >/dev/null", key));
+  cr_expect(it_etcd_wait(IT_ETCD, key, val, 10), "a key deleted behind registrator's back stays gone");
+  it_daemon_finish(&d, IT_ETCD);
+}
+
+Test(daemon, sighup_rereads_the_config_file) {
+  struct it_daemon d;
+  it_daemon_init(&d, "rgt-hup");
+  char name[128], cfg[256], key[512], val[64], key2[512];
+  snprintf(name, sizeof name, "%s-web", d.tag);
+  snprintf(cfg, sizeof cfg, "/tmp/%s.cfg", d.tag);
+  it_run_web(name, "-l SERVICE_NAME=hup");
+  free(it_sh_ok("echo 'hostname = \"h1\";' > %s", cfg));
+  unlink(d.log);
+  d.pid = it_spawn(d.log, "%s -config %s etcd://" IT_ETCD "%s", it_bin(), cfg, d.prefix);
+  snprintf(key, sizeof key, "%s/hup/h1:%s:80", d.prefix, name);
+  snprintf(val, sizeof val, "127.0.0.1:%ld", it_host_port(name, "80/tcp"));
+  cr_assert(it_etcd_wait(IT_ETCD, key, val, 10), "not registered as h1: %s", key);
+  free(it_sh_ok("echo 'hostname = \"h2\";' > %s", cfg));
+  kill((pid_t)d.pid, SIGHUP);
+  snprintf(key2, sizeof key2, "%s/hup/h2:%s:80", d.prefix, name);
+  cr_expect(it_etcd_wait(IT_ETCD, key2, val, 10), "SIGHUP did not apply the new hostname");
+  cr_expect(it_etcd_wait(IT_ETCD, key, NULL, 10), "the entry under the old hostname stays");
+  free(it_sh_ok("echo 'hostname = ' > %s", cfg)); /* broken: the running settings stay */
+  kill((pid_t)d.pid, SIGHUP);
+  cr_expect(it_daemon_logged(&d, "keeping the running settings", 10), "a bad reload is not reported");
+  cr_expect_eq(it_wait_exit(d.pid, 0), -1, "a bad reload stopped the daemon");
+  it_daemon_finish(&d, IT_ETCD);
+  unlink(cfg);
 }

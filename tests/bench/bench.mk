@@ -1,0 +1,15 @@
+# make bench        the benchmark suite of issue 7 (tests/bench/README.md); prints one table
+# make bench-smoke  the same harness, few containers and short windows (CI: a couple of minutes)
+#
+# BENCH_OTHER="<command line>" measures a second registrator side by side (same flags and URI
+# appended). Both reuse the running dockerd (tests/servers.sh start) and start their own etcd
+# on 127.0.0.1:26379 with its data on /dev/shm. Missed targets do not fail the target; a
+# broken harness does.
+.PHONY: bench bench-smoke
+bench: servers
+	$(MAKE) BUILD=build SAN= all
+	python3 tests/bench/bench.py --bin build/registrator
+
+bench-smoke: servers
+	$(MAKE) BUILD=build SAN= all
+	BENCH_QUICK=1 python3 tests/bench/bench.py --bin build/registrator
