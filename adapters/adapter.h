@@ -34,6 +34,13 @@ struct rg_adapter_config {
   const char *password;   /* never logged */
   const char *token;      /* auth (consul); never logged */
   const struct rg_log *log;
+  /* Added for the etcd/SkyDNS adapters (zero means the default). The URI
+   * query (?cacert=..&insecure=true&timeout=5, see adapters/etcdkv.h) beats
+   * these. */
+  bool tls;               /* https even without CA/cert files (e.g. ETCDCTL_ENDPOINTS https) */
+  bool tls_insecure;      /* skip TLS verification (ETCDCTL_INSECURE_SKIP_TLS_VERIFY); warned */
+  long timeout_ms;        /* per request (ETCDCTL_COMMAND_TIMEOUT); 0: 5000 */
+  long connect_timeout_ms; /* (ETCDCTL_DIAL_TIMEOUT); 0: 2000 */
 };
 
 struct rg_adapter {

@@ -11,7 +11,7 @@
 
 static void cluster_stop(void) { free(it_sh(NULL, "tests/etcd-cluster.sh stop >/dev/null 2>&1")); }
 
-TestSuite(etcd_cluster, .timeout = 60, .fini = cluster_stop);
+TestSuite(etcd_cluster, .fini = cluster_stop);
 
 #define EPS "127.0.0.1:22379,127.0.0.1:22479,127.0.0.1:22579"
 #define SURVIVOR "127.0.0.1:22479,127.0.0.1:22579"

@@ -13,8 +13,8 @@
 static void stop_tls(void) { free(it_sh(NULL, "tests/etcd-secure.sh stop tls >/dev/null 2>&1")); }
 static void stop_auth(void) { free(it_sh(NULL, "tests/etcd-secure.sh stop auth >/dev/null 2>&1")); }
 
-TestSuite(etcd_tls, .timeout = 60, .fini = stop_tls);
-TestSuite(etcd_auth, .timeout = 60, .fini = stop_auth);
+TestSuite(etcd_tls, .fini = stop_tls);
+TestSuite(etcd_auth, .fini = stop_auth);
 
 Test(etcd_tls, register_over_https_with_ca_and_client_cert) {
   free(it_sh_ok("RG_ETCD_SECURE_STATE=/tmp/rg-etcd-secure tests/etcd-secure.sh start tls"));

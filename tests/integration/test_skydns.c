@@ -8,7 +8,7 @@
 #include "adapters/skydns.h"
 #include "tests/integration/test_etcd_util.h"
 
-TestSuite(skydns, .timeout = 30);
+TestSuite(skydns);
 
 /* domain "rgt-<pid>-<n>.local" and its key base "/skydns/local/rgt-<pid>-<n>" */
 static void names(char *domain, size_t dn, char *base, size_t bn) {

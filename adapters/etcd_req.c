@@ -1,0 +1,291 @@
+/* etcd_req.c - see etcd_req.h. Owned by the adapters. */
+#include "adapters/etcd_req.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "adapters/base64.h"
+#include "adapters/http.h"
+
+/* JSON building ----------------------------------------------------- */
+
+static yajl_gen gen_new(void) {
+  yajl_gen g = yajl_gen_alloc(NULL);
+  if (g) yajl_gen_config(g, yajl_gen_validate_utf8, 1);
+  return g;
+}
+
+/* Appends the finished document and frees g. */
+static int gen_finish(yajl_gen g, yajl_gen_status st, struct rg_buf *out) {
+  const unsigned char *buf;
+  size_t len;
+  int rc = RG_OK;
+  if (st == yajl_gen_status_ok) st = yajl_gen_get_buf(g, &buf, &len);
+  if (st == yajl_gen_invalid_string) rc = RG_EINVAL;
+  else if (st != yajl_gen_status_ok) rc = RG_ENOMEM;
+  else rc = rg_buf_append(out, buf, len);
+  yajl_gen_free(g);
+  return rc;
+}
+
+static yajl_gen_status str(yajl_gen g, const char *s) {
+  return yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+}
+
+/* "name": base64(value) */
+static yajl_gen_status b64_field(yajl_gen g, const char *name, const char *value, size_t len) {
+  struct rg_buf b = {0};
+  if (rg_base64_encode(value, len, &b) != RG_OK) return yajl_gen_in_error_state;
+  yajl_gen_status st = str(g, name);
+  if (st == yajl_gen_status_ok) st = yajl_gen_string(g, (const unsigned char *)b.data, b.len);
+  rg_buf_free(&b);
+  return st;
+}
+
+static yajl_gen_status id_field(yajl_gen g, const char *name, int64_t id) {
+  char num[32];
+  snprintf(num, sizeof num, "%" PRId64, id);
+  yajl_gen_status st = str(g, name);
+  return st == yajl_gen_status_ok ? str(g, num) : st;
+}
+
+int rg_etcd3_put_body(struct rg_buf *out, const char *key, const char *value, int64_t lease) {
+  yajl_gen g = gen_new();
+  if (g == NULL) return RG_ENOMEM;
+  yajl_gen_status st = yajl_gen_map_open(g);
+  if (st == yajl_gen_status_ok) st = b64_field(g, "key", key, strlen(key));
+  if (st == yajl_gen_status_ok) st = b64_field(g, "value", value, strlen(value));
+  if (st == yajl_gen_status_ok && lease != 0) st = id_field(g, "lease", lease);
+  if (st == yajl_gen_status_ok) st = yajl_gen_map_close(g);
+  return gen_finish(g, st, out);
+}
+
+int rg_etcd3_prefix_end(const char *prefix, struct rg_buf *out) {
+  size_t n = strlen(prefix);
+  while (n > 0 && (unsigned char)prefix[n - 1] == 0xff) n--;
+  if (n == 0) return rg_buf_append(out, "", 1); /* "\0": every key */
+  int rc = rg_buf_append(out, prefix, n);
+  if (rc == RG_OK) out->data[n - 1] = (char)((unsigned char)out->data[n - 1] + 1);
+  return rc;
+}
+
+int rg_etcd3_range_body(struct rg_buf *out, const char *key, bool prefix, bool keys_only,
+                        bool count_only) {
+  yajl_gen g = gen_new();
+  if (g == NULL) return RG_ENOMEM;
+  yajl_gen_status st = yajl_gen_map_open(g);
+  if (st == yajl_gen_status_ok) st = b64_field(g, "key", key, strlen(key));
+  if (st == yajl_gen_status_ok && prefix) {
+    struct rg_buf end = {0};
+    if (rg_etcd3_prefix_end(key, &end) != RG_OK) st = yajl_gen_in_error_state;
+    else st = b64_field(g, "range_end", end.data, end.len);
+    rg_buf_free(&end);
+  }
+  if (st == yajl_gen_status_ok && keys_only) st = str(g, "keys_only");
+  if (st == yajl_gen_status_ok && keys_only) st = yajl_gen_bool(g, 1);
+  if (st == yajl_gen_status_ok && count_only) st = str(g, "count_only");
+  if (st == yajl_gen_status_ok && count_only) st = yajl_gen_bool(g, 1);
+  if (st == yajl_gen_status_ok) st = yajl_gen_map_close(g);
+  return gen_finish(g, st, out);
+}
+
+int rg_etcd3_delete_body(struct rg_buf *out, const char *key) {
+  yajl_gen g = gen_new();
+  if (g == NULL) return RG_ENOMEM;
+  yajl_gen_status st = yajl_gen_map_open(g);
+  if (st == yajl_gen_status_ok) st = b64_field(g, "key", key, strlen(key));
+  if (st == yajl_gen_status_ok) st = yajl_gen_map_close(g);
+  return gen_finish(g, st, out);
+}
+
+int rg_etcd3_grant_body(struct rg_buf *out, long ttl) {
+  yajl_gen g = gen_new();
+  if (g == NULL) return RG_ENOMEM;
+  yajl_gen_status st = yajl_gen_map_open(g);
+  if (st == yajl_gen_status_ok) st = str(g, "TTL");
+  if (st == yajl_gen_status_ok) st = yajl_gen_integer(g, ttl);
+  if (st == yajl_gen_status_ok) st = yajl_gen_map_close(g);
+  return gen_finish(g, st, out);
+}
+
+int rg_etcd3_lease_body(struct rg_buf *out, int64_t lease) {
+  yajl_gen g = gen_new();
+  if (g == NULL) return RG_ENOMEM;
+  yajl_gen_status st = yajl_gen_map_open(g);
+  if (st == yajl_gen_status_ok) st = id_field(g, "ID", lease);
+  if (st == yajl_gen_status_ok) st = yajl_gen_map_close(g);
+  return gen_finish(g, st, out);
+}
+
+int rg_etcd3_auth_body(struct rg_buf *out, const char *name, const char *password) {
+  yajl_gen g = gen_new();
+  if (g == NULL) return RG_ENOMEM;
+  yajl_gen_status st = yajl_gen_map_open(g);
+  if (st == yajl_gen_status_ok) st = str(g, "name");
+  if (st == yajl_gen_status_ok) st = str(g, name);
+  if (st == yajl_gen_status_ok) st = str(g, "password");
+  if (st == yajl_gen_status_ok) st = str(g, password ? password : "");
+  if (st == yajl_gen_status_ok) st = yajl_gen_map_close(g);
+  return gen_finish(g, st, out);
+}
+
+/* JSON parsing ------------------------------------------------------ */
+
+static yajl_val get(yajl_val v, const char *k1, const char *k2, yajl_type t) {
+  const char *path[] = {k1, k2, NULL};
+  return yajl_tree_get(v, path, t);
+}
+
+/* A JSON string holding an integer, or a JSON integer. */
+static bool get_int(yajl_val v, const char *key, int64_t *out) {
+  yajl_val x = get(v, key, NULL, yajl_t_any);
+  if (x == NULL) return false;
+  if (YAJL_IS_INTEGER(x)) {
+    *out = YAJL_GET_INTEGER(x);
+    return true;
+  }
+  if (!YAJL_IS_STRING(x)) return false;
+  const char *s = YAJL_GET_STRING(x);
+  char *end;
+  errno = 0;
+  long long n = strtoll(s, &end, 10);
+  if (errno || end == s || *end) return false;
+  *out = n;
+  return true;
+}
+
+void rg_etcd3_error_message(const char *body, char *msg, size_t size) {
+  yajl_val root = body ? yajl_tree_parse(body, NULL, 0) : NULL;
+  yajl_val m = root ? get(root, "message", NULL, yajl_t_string) : NULL;
+  if (m == NULL && root) m = get(root, "error", NULL, yajl_t_string);
+  if (m == NULL && root) m = get(root, "error", "message", yajl_t_string); /* stream errors */
+  snprintf(msg, size, "%s", m ? YAJL_GET_STRING(m) : "(no message)");
+  yajl_tree_free(root);
+}
+
+int rg_etcd3_parse_grant(const char *body, int64_t *id, long *ttl) {
+  yajl_val root = yajl_tree_parse(body, NULL, 0);
+  int64_t t = 0;
+  int rc = root && get_int(root, "ID", id) && get_int(root, "TTL", &t) && *id != 0 && t > 0 ? RG_OK
+                                                                                                 : RG_EPROTO;
+  *ttl = (long)t;
+  yajl_tree_free(root);
+  return rc;
+}
+
+int rg_etcd3_parse_keepalive(const char *body, long *ttl) {
+  yajl_val root = yajl_tree_parse(body, NULL, 0);
+  if (root == NULL || !YAJL_IS_OBJECT(root)) {
+    yajl_tree_free(root);
+    return RG_EPROTO;
+  }
+  yajl_val r = get(root, "result", NULL, yajl_t_object);
+  int64_t t = 0;
+  if (!get_int(r ? r : root, "TTL", &t) || t < 0) t = 0;
+  *ttl = (long)t;
+  yajl_tree_free(root);
+  return RG_OK;
+}
+
+int rg_etcd3_parse_token(const char *body, char **token) {
+  yajl_val root = yajl_tree_parse(body, NULL, 0);
+  yajl_val t = root ? get(root, "token", NULL, yajl_t_string) : NULL;
+  int rc = RG_EPROTO;
+  if (t && *YAJL_GET_STRING(t)) rc = (*token = rg_strdup(YAJL_GET_STRING(t))) ? RG_OK : RG_ENOMEM;
+  yajl_tree_free(root);
+  return rc;
+}
+
+static int b64_string(yajl_val v, const char *key, struct rg_buf *out) {
+  yajl_val x = get(v, key, NULL, yajl_t_string);
+  rg_buf_reset(out);
+  const char *s = x ? YAJL_GET_STRING(x) : "";
+  int rc = rg_base64_decode(s, strlen(s), out);
+  if (rc == RG_OK && memchr(out->data, '\0', out->len) != NULL) rc = RG_EINVAL;
+  return rc;
+}
+
+int rg_etcd3_parse_range(const char *body, struct rg_kvlist *out) {
+  yajl_val root = yajl_tree_parse(body, NULL, 0);
+  if (root == NULL || !YAJL_IS_OBJECT(root)) {
+    yajl_tree_free(root);
+    return RG_EPROTO;
+  }
+  yajl_val kvs = get(root, "kvs", NULL, yajl_t_array);
+  struct rg_buf k = {0}, v = {0};
+  int rc = RG_OK;
+  for (size_t i = 0; kvs && rc == RG_OK && i < kvs->u.array.len; i++) {
+    yajl_val kv = kvs->u.array.values[i];
+    if (b64_string(kv, "key", &k) != RG_OK || b64_string(kv, "value", &v) != RG_OK) continue;
+    rc = rg_kvlist_add(out, k.data, v.data);
+  }
+  rg_buf_free(&k);
+  rg_buf_free(&v);
+  yajl_tree_free(root);
+  return rc;
+}
+
+/* v2 ---------------------------------------------------------------- */
+
+int rg_etcd2_path(struct rg_buf *out, const char *key, const char *query) {
+  int rc = rg_buf_append(out, "/v2/keys", 8);
+  for (const char *p = key; rc == RG_OK && *p;) {
+    if (*p == '/') {
+      rc = rg_buf_append(out, "/", 1);
+      p++;
+      continue;
+    }
+    size_t n = strcspn(p, "/");
+    rc = rg_http_escape(out, p, n);
+    p += n;
+  }
+  if (rc == RG_OK && query) rc = rg_buf_printf(out, "?%s", query);
+  return rc;
+}
+
+int rg_etcd2_value_body(struct rg_buf *out, const char *value) {
+  int rc = rg_buf_append(out, "value=", 6);
+  return rc ? rc : rg_http_escape(out, value, strlen(value));
+}
+
+void rg_etcd2_error(const char *body, long *code, char *msg, size_t size) {
+  yajl_val root = body ? yajl_tree_parse(body, NULL, 0) : NULL;
+  int64_t c = 0;
+  *code = root && get_int(root, "errorCode", &c) ? (long)c : 0;
+  yajl_val m = root ? get(root, "message", NULL, yajl_t_string) : NULL;
+  yajl_val cause = root ? get(root, "cause", NULL, yajl_t_string) : NULL;
+  if (m && cause) snprintf(msg, size, "%s (%s)", YAJL_GET_STRING(m), YAJL_GET_STRING(cause));
+  else snprintf(msg, size, "%s", m ? YAJL_GET_STRING(m) : "(no message)");
+  yajl_tree_free(root);
+}
+
+static int walk(yajl_val node, int depth, struct rg_kvlist *out) {
+  if (node == NULL || !YAJL_IS_OBJECT(node) || depth > 32) return RG_OK;
+  yajl_val nodes = get(node, "nodes", NULL, yajl_t_array);
+  if (nodes) {
+    for (size_t i = 0; i < nodes->u.array.len; i++) {
+      int rc = walk(nodes->u.array.values[i], depth + 1, out);
+      if (rc) return rc;
+    }
+    return RG_OK;
+  }
+  yajl_val k = get(node, "key", NULL, yajl_t_string), v = get(node, "value", NULL, yajl_t_string);
+  if (k && v) return rg_kvlist_add(out, YAJL_GET_STRING(k), YAJL_GET_STRING(v));
+  return RG_OK;
+}
+
+int rg_etcd2_parse_list(const char *body, struct rg_kvlist *out) {
+  yajl_val root = yajl_tree_parse(body, NULL, 0);
+  if (root == NULL || !YAJL_IS_OBJECT(root)) {
+    yajl_tree_free(root);
+    return RG_EPROTO;
+  }
+  int rc = walk(get(root, "node", NULL, yajl_t_object), 0, out);
+  yajl_tree_free(root);
+  return rc;
+}

@@ -1,0 +1,57 @@
+/*
+ * etcd_req.h - pure request builders and response parsers for the etcd v3
+ * JSON gateway and the v2 keys API. No I/O: unit tests check every body
+ * byte for byte. Owned by the adapters.
+ *
+ * Every builder appends to out (JSON made with yajl_gen) and returns RG_OK,
+ * RG_ENOMEM, RG_ETOOBIG or RG_EINVAL (a string that is not UTF-8). Lease IDs
+ * are int64 and written as JSON strings, as the gateway writes them.
+ */
+#ifndef RG_ADAPTERS_ETCD_REQ_H
+#define RG_ADAPTERS_ETCD_REQ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "registrator/common.h"
+
+/* v3 ---------------------------------------------------------------- */
+/* {"key":b64,"value":b64} plus ,"lease":"<id>" when lease != 0 */
+int rg_etcd3_put_body(struct rg_buf *out, const char *key, const char *value, int64_t lease);
+/* {"key":b64} plus ,"range_end":b64(prefix end) when prefix, plus
+ * ,"keys_only":true / ,"count_only":true when asked */
+int rg_etcd3_range_body(struct rg_buf *out, const char *key, bool prefix, bool keys_only,
+                        bool count_only);
+int rg_etcd3_delete_body(struct rg_buf *out, const char *key); /* {"key":b64} */
+int rg_etcd3_grant_body(struct rg_buf *out, long ttl);         /* {"TTL":30} */
+int rg_etcd3_lease_body(struct rg_buf *out, int64_t lease);    /* {"ID":"<id>"} keepalive, revoke */
+int rg_etcd3_auth_body(struct rg_buf *out, const char *name, const char *password);
+/* The range_end that selects every key starting with prefix (last byte that
+ * is not 0xff incremented, the rest dropped; "\0" when every byte is 0xff). */
+int rg_etcd3_prefix_end(const char *prefix, struct rg_buf *out);
+
+/* The gateway's error text ("message", else "error") into msg[size];
+ * "(no message)" for a body that is not such an object. */
+void rg_etcd3_error_message(const char *body, char *msg, size_t size);
+/* /v3/lease/grant answer: ID and TTL. RG_EPROTO when they are missing. */
+int rg_etcd3_parse_grant(const char *body, int64_t *id, long *ttl);
+/* /v3/lease/keepalive answer (bare or wrapped in "result"): *ttl is 0 when
+ * the lease has expired (no TTL field). RG_EPROTO on a malformed body. */
+int rg_etcd3_parse_keepalive(const char *body, long *ttl);
+/* /v3/auth/authenticate answer: *token is malloc()ed, caller frees. */
+int rg_etcd3_parse_token(const char *body, char **token);
+/* /v3/kv/range answer: appends decoded key/value pairs (no "kvs": none). */
+int rg_etcd3_parse_range(const char *body, struct rg_kvlist *out);
+
+/* v2 ---------------------------------------------------------------- */
+/* "/v2/keys" + key with every segment percent-escaped ('/' kept) + "?" +
+ * query when query is not NULL. key starts with '/'. */
+int rg_etcd2_path(struct rg_buf *out, const char *key, const char *query);
+/* "value=<percent-escaped value>" (application/x-www-form-urlencoded) */
+int rg_etcd2_value_body(struct rg_buf *out, const char *value);
+/* The v2 error: *code gets errorCode (0 when absent), msg the message. */
+void rg_etcd2_error(const char *body, long *code, char *msg, size_t size);
+/* A GET ?recursive=true answer: appends every leaf (key, value). */
+int rg_etcd2_parse_list(const char *body, struct rg_kvlist *out);
+
+#endif /* RG_ADAPTERS_ETCD_REQ_H */

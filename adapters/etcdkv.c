@@ -1,0 +1,222 @@
+/* etcdkv.c - see etcdkv.h: options, the memory of what was put, dispatch
+ * to the v2/v3 halves. Owned by the adapters. */
+#include "adapters/etcdkv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int rg_etcdkv_status_error(long status) {
+  if (status == 401 || status == 403) return RG_EAUTH;
+  if (status == 404) return RG_ENOTFOUND;
+  if (status == 408 || status == 429 || status >= 500) return RG_EAGAIN;
+  return RG_EPROTO;
+}
+
+static int parse_bool(const char *k, const char *v, bool *out, char *err) {
+  if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "") == 0) *out = true;
+  else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0) *out = false;
+  else return rg_err(err, RG_EINVAL, "URI option %s=%s: expected true or false", k, v);
+  return RG_OK;
+}
+
+static int parse_secs(const char *k, const char *v, long *ms, char *err) {
+  long s;
+  if (rg_parse_long(v, 1, 3600, &s) != RG_OK)
+    return rg_err(err, RG_EINVAL, "URI option %s=%s: expected whole seconds (1-3600)", k, v);
+  *ms = s * 1000;
+  return RG_OK;
+}
+
+/* Options from cfg, then the URI query on top. */
+static int options(const struct rg_uri *uri, const struct rg_adapter_config *cfg,
+                   struct rg_http_options *o, char *err) {
+  memset(o, 0, sizeof *o);
+  o->ca_file = cfg->ca_file;
+  o->cert_file = cfg->cert_file;
+  o->key_file = cfg->key_file;
+  o->insecure = cfg->tls_insecure;
+  o->timeout_ms = cfg->timeout_ms;
+  o->connect_timeout_ms = cfg->connect_timeout_ms;
+  o->default_port = 2379;
+  o->log = cfg->log;
+  bool tls = cfg->tls, tls_set = false;
+  for (size_t i = 0; i < uri->query.n; i++) {
+    const char *k = uri->query.items[i].key, *v = uri->query.items[i].value;
+    int rc = RG_OK;
+    if (strcmp(k, "tls") == 0) rc = parse_bool(k, v, &tls, err), tls_set = true;
+    else if (strcmp(k, "insecure") == 0) rc = parse_bool(k, v, &o->insecure, err);
+    else if (strcmp(k, "cacert") == 0) o->ca_file = v;
+    else if (strcmp(k, "cert") == 0) o->cert_file = v;
+    else if (strcmp(k, "key") == 0) o->key_file = v;
+    else if (strcmp(k, "timeout") == 0) rc = parse_secs(k, v, &o->timeout_ms, err);
+    else if (strcmp(k, "connect-timeout") == 0) rc = parse_secs(k, v, &o->connect_timeout_ms, err);
+    else
+      rc = rg_err(err, RG_EINVAL,
+                  "unknown URI option \"%s\" (known: tls, cacert, cert, key, insecure, timeout, "
+                  "connect-timeout)",
+                  k);
+    if (rc) return rc;
+  }
+  o->tls = tls_set ? tls : (tls || o->ca_file || o->cert_file || o->key_file || o->insecure);
+  if ((o->cert_file == NULL) != (o->key_file == NULL))
+    return rg_err(err, RG_EINVAL, "a TLS client certificate needs both a cert and a key file");
+  return RG_OK;
+}
+
+int rg_etcdkv_open(struct rg_etcdkv **out, int version, const struct rg_uri *uri,
+                   const struct rg_adapter_config *cfg, char *err) {
+  *out = NULL;
+  struct rg_http_options o;
+  int rc = options(uri, cfg, &o, err);
+  if (rc) return rc;
+  if (cfg->password && cfg->username == NULL)
+    return rg_err(err, RG_EINVAL, "an etcd password was given without a user name");
+  struct rg_etcdkv *kv = calloc(1, sizeof *kv);
+  if (kv == NULL) return rg_err(err, RG_ENOMEM, "out of memory");
+  kv->version = version;
+  kv->ttl = cfg->ttl > 0 ? cfg->ttl : 0;
+  kv->log = cfg->log;
+  if ((cfg->username && (kv->user = rg_strdup(cfg->username)) == NULL) ||
+      (cfg->password && (kv->password = rg_strdup(cfg->password)) == NULL)) {
+    rg_etcdkv_close(kv);
+    return rg_err(err, RG_ENOMEM, "out of memory");
+  }
+  rc = rg_http_open(&kv->http, &uri->hosts, &o, err);
+  if (rc == RG_OK && version == 2 && kv->user && rg_http_set_basic_auth(kv->http, kv->user, kv->password))
+    rc = rg_err(err, RG_ENOMEM, "out of memory");
+  if (rc) {
+    rg_etcdkv_close(kv);
+    return rc;
+  }
+  *out = kv;
+  return RG_OK;
+}
+
+static void wipe(char *s) {
+  if (s) memset(s, 0, strlen(s));
+  free(s);
+}
+
+void rg_etcdkv_close(struct rg_etcdkv *kv) {
+  if (kv == NULL) return;
+  rg_http_free(kv->http);
+  for (size_t i = 0; i < kv->n; i++) {
+    free(kv->items[i].id);
+    free(kv->items[i].key);
+    free(kv->items[i].value);
+  }
+  free(kv->items);
+  free(kv->user);
+  wipe(kv->password);
+  wipe(kv->token);
+  free(kv);
+}
+
+/* Index of id, or where it would go (*found false). */
+static size_t locate(const struct rg_etcdkv *kv, const char *id, bool *found) {
+  size_t lo = 0, hi = kv->n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(kv->items[mid].id, id);
+    if (c == 0) {
+      *found = true;
+      return mid;
+    }
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  *found = false;
+  return lo;
+}
+
+const struct rg_etcdkv_entry *rg_etcdkv_find(const struct rg_etcdkv *kv, const char *id) {
+  bool found;
+  size_t i = locate(kv, id, &found);
+  return found ? &kv->items[i] : NULL;
+}
+
+static int remember(struct rg_etcdkv *kv, const char *id, const char *key, const char *value) {
+  bool found;
+  size_t i = locate(kv, id, &found);
+  char *k = rg_strdup(key), *v = rg_strdup(value), *d = found ? NULL : rg_strdup(id);
+  if (k == NULL || v == NULL || (!found && d == NULL)) goto nomem;
+  if (found) {
+    free(kv->items[i].key);
+    free(kv->items[i].value);
+  } else {
+    if (kv->n >= RG_ETCDKV_MAX) {
+      free(k), free(v), free(d);
+      return RG_ETOOBIG;
+    }
+    if (kv->n == kv->cap) {
+      size_t cap = kv->cap ? kv->cap * 2 : 16;
+      struct rg_etcdkv_entry *p = realloc(kv->items, cap * sizeof *p);
+      if (p == NULL) goto nomem;
+      kv->items = p;
+      kv->cap = cap;
+    }
+    memmove(kv->items + i + 1, kv->items + i, (kv->n - i) * sizeof *kv->items);
+    kv->items[i].id = d;
+    kv->n++;
+  }
+  kv->items[i].key = k;
+  kv->items[i].value = v;
+  return RG_OK;
+nomem:
+  free(k), free(v), free(d);
+  return RG_ENOMEM;
+}
+
+static void forget(struct rg_etcdkv *kv, const char *id) {
+  bool found;
+  size_t i = locate(kv, id, &found);
+  if (!found) return;
+  free(kv->items[i].id);
+  free(kv->items[i].key);
+  free(kv->items[i].value);
+  memmove(kv->items + i, kv->items + i + 1, (kv->n - i - 1) * sizeof *kv->items);
+  kv->n--;
+}
+
+int rg_etcdkv_ping(struct rg_etcdkv *kv, const char *prefix, char *err) {
+  return kv->version == 3 ? rg_etcd3_ping(kv, prefix, err) : rg_etcd2_ping(kv, prefix, err);
+}
+
+static int del(struct rg_etcdkv *kv, const char *key, char *err) {
+  return kv->version == 3 ? rg_etcd3_delete(kv, key, err) : rg_etcd2_delete(kv, key, err);
+}
+
+int rg_etcdkv_put(struct rg_etcdkv *kv, const char *id, const char *key, const char *value, char *err) {
+  const struct rg_etcdkv_entry *old = rg_etcdkv_find(kv, id);
+  if (old == NULL && kv->n >= RG_ETCDKV_MAX)
+    return rg_err(err, RG_ETOOBIG, "too many services (more than %d) in one registry", RG_ETCDKV_MAX);
+  if (old && strcmp(old->key, key) != 0) { /* same service, new key: remove the old one */
+    int rc = del(kv, old->key, err);
+    if (rc && rc != RG_ENOTFOUND) return rc;
+    forget(kv, id);
+  }
+  int rc = kv->version == 3 ? rg_etcd3_put(kv, key, value, err) : rg_etcd2_put(kv, key, value, err);
+  if (rc) return rc;
+  if ((rc = remember(kv, id, key, value)) != RG_OK)
+    return rg_err(err, rc, "cannot remember %s: %s", key, rg_strerror(rc));
+  return RG_OK;
+}
+
+int rg_etcdkv_delete(struct rg_etcdkv *kv, const char *id, const char *key, char *err) {
+  const struct rg_etcdkv_entry *old = rg_etcdkv_find(kv, id);
+  int rc = RG_OK;
+  if (old && strcmp(old->key, key) != 0) rc = del(kv, old->key, err);
+  if (rc && rc != RG_ENOTFOUND) return rc;
+  rc = del(kv, key, err);
+  if (rc == RG_OK || rc == RG_ENOTFOUND) forget(kv, id);
+  return rc;
+}
+
+int rg_etcdkv_list(struct rg_etcdkv *kv, const char *prefix, struct rg_kvlist *out, char *err) {
+  return kv->version == 3 ? rg_etcd3_list(kv, prefix, out, err) : rg_etcd2_list(kv, prefix, out, err);
+}
+
+int rg_etcdkv_refresh(struct rg_etcdkv *kv, char *err) {
+  if (kv->ttl <= 0) return RG_OK;
+  return kv->version == 3 ? rg_etcd3_refresh(kv, err) : rg_etcd2_refresh(kv, err);
+}

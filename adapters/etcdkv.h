@@ -1,0 +1,84 @@
+/*
+ * etcdkv.h - the key/value layer under the etcd and SkyDNS adapters: put,
+ * delete and list keys in etcd through the v3 JSON gateway or the v2 keys
+ * API, with TTLs and auth, over the shared HTTP client. Owned by the adapters.
+ *
+ * The store remembers what this instance put (id -> key, value; sorted by id;
+ * at most RG_ETCDKV_MAX entries) so that it can write every key again:
+ *  - v3 with ttl > 0: every key is attached to one lease. rg_etcdkv_refresh
+ *    sends ONE keepalive; when the lease has expired (keepalive answers
+ *    without TTL, or 404) it grants a new lease and puts every key again.
+ *  - v2 with ttl > 0: keys carry ?ttl=N; refresh re-arms each key with
+ *    refresh=true&prevExist=true (no value) and re-creates a key on 404.
+ * Putting an id under a new key deletes the old key (a renamed service).
+ *
+ * URI query options (all optional): tls=true|false, cacert=PATH, cert=PATH,
+ * key=PATH, insecure=true (no TLS verification; warned), timeout=SECONDS
+ * (per request, default 5), connect-timeout=SECONDS (default 2). They beat
+ * the same settings in rg_adapter_config. TLS is on when tls=true or any of
+ * the CA/cert/key files is set.
+ */
+#ifndef RG_ADAPTERS_ETCDKV_H
+#define RG_ADAPTERS_ETCDKV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "adapters/adapter.h"
+#include "adapters/http.h"
+
+#define RG_ETCDKV_MAX 100000
+
+struct rg_etcdkv_entry {
+  char *id;
+  char *key;
+  char *value;
+};
+
+struct rg_etcdkv {
+  int version; /* 2 or 3 */
+  struct rg_http *http;
+  long ttl;
+  const struct rg_log *log;
+  struct rg_etcdkv_entry *items; /* sorted by id */
+  size_t n, cap;
+  /* v3 */
+  int64_t lease; /* 0: none yet */
+  bool reput;    /* a new lease was granted and not every key is on it yet */
+  char *user, *password, *token;
+};
+
+/* No I/O. The caller frees *out with rg_etcdkv_close. */
+int rg_etcdkv_open(struct rg_etcdkv **out, int version, const struct rg_uri *uri,
+                   const struct rg_adapter_config *cfg, char *err);
+void rg_etcdkv_close(struct rg_etcdkv *kv); /* accepts NULL */
+
+/* Reads the prefix (count only): reachability and credentials. */
+int rg_etcdkv_ping(struct rg_etcdkv *kv, const char *prefix, char *err);
+int rg_etcdkv_put(struct rg_etcdkv *kv, const char *id, const char *key, const char *value, char *err);
+/* Deletes key and forgets id. RG_ENOTFOUND when the key was not there. */
+int rg_etcdkv_delete(struct rg_etcdkv *kv, const char *id, const char *key, char *err);
+/* Appends every (key, value) under prefix (a key prefix, e.g. "/services/"). */
+int rg_etcdkv_list(struct rg_etcdkv *kv, const char *prefix, struct rg_kvlist *out, char *err);
+int rg_etcdkv_refresh(struct rg_etcdkv *kv, char *err);
+
+/* Memory of what was put (etcdkv.c); used by the v2/v3 halves. */
+const struct rg_etcdkv_entry *rg_etcdkv_find(const struct rg_etcdkv *kv, const char *id);
+
+/* The version-specific halves (etcd3.c, etcd2.c). */
+int rg_etcd3_ping(struct rg_etcdkv *kv, const char *prefix, char *err);
+int rg_etcd3_put(struct rg_etcdkv *kv, const char *key, const char *value, char *err);
+int rg_etcd3_delete(struct rg_etcdkv *kv, const char *key, char *err);
+int rg_etcd3_list(struct rg_etcdkv *kv, const char *prefix, struct rg_kvlist *out, char *err);
+int rg_etcd3_refresh(struct rg_etcdkv *kv, char *err);
+int rg_etcd2_ping(struct rg_etcdkv *kv, const char *prefix, char *err);
+int rg_etcd2_put(struct rg_etcdkv *kv, const char *key, const char *value, char *err);
+int rg_etcd2_delete(struct rg_etcdkv *kv, const char *key, char *err);
+int rg_etcd2_list(struct rg_etcdkv *kv, const char *prefix, struct rg_kvlist *out, char *err);
+int rg_etcd2_refresh(struct rg_etcdkv *kv, char *err);
+
+/* Maps an HTTP status to an RG_E* code: 401/403 RG_EAUTH, 404
+ * RG_ENOTFOUND, 408/429/5xx RG_EAGAIN, else RG_EPROTO. */
+int rg_etcdkv_status_error(long status);
+
+#endif /* RG_ADAPTERS_ETCDKV_H */

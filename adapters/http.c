@@ -1,0 +1,294 @@
+/* http.c - see http.h. Owned by the adapters. */
+#include "adapters/http.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct header {
+  char *name;
+  char *line; /* "Name: value" */
+};
+
+struct rg_http {
+  CURL *curl;
+  struct rg_strlist endpoints; /* base URLs */
+  size_t current;
+  struct header *headers;
+  size_t nheaders;
+  struct curl_slist *slist; /* rebuilt when headers change */
+  bool slist_dirty;
+  char *ca_file, *cert_file, *key_file;
+  bool tls, insecure, warned_insecure;
+  long connect_timeout_ms, timeout_ms;
+  size_t max_body;
+  const struct rg_log *log;
+  char curl_err[CURL_ERROR_SIZE];
+  /* per request */
+  struct rg_buf *sink;
+  bool overflow;
+};
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud) {
+  struct rg_http *h = ud;
+  size_t n = size * nmemb;
+  if (rg_buf_append(h->sink, data, n) != RG_OK) {
+    h->overflow = true;
+    return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+  }
+  return n;
+}
+
+int rg_http_escape(struct rg_buf *out, const char *s, size_t len) {
+  static const char hex[] = "0123456789ABCDEF";
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '.' || c == '_' || c == '~';
+    char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+    int rc = plain ? rg_buf_append(out, s + i, 1) : rg_buf_append(out, e, 3);
+    if (rc) return rc;
+  }
+  return out->data ? RG_OK : rg_buf_append(out, "", 0);
+}
+
+static int add_endpoint(struct rg_http *h, const char *host, int default_port) {
+  struct rg_buf b = {0};
+  bool has_port = host[0] == '[' ? strstr(host, "]:") != NULL : strchr(host, ':') != NULL;
+  int rc = rg_buf_printf(&b, "%s://%s", h->tls ? "https" : "http", host);
+  if (rc == RG_OK && !has_port && default_port > 0) rc = rg_buf_printf(&b, ":%d", default_port);
+  if (rc == RG_OK) rc = rg_strlist_add(&h->endpoints, b.data);
+  rg_buf_free(&b);
+  return rc;
+}
+
+int rg_http_open(struct rg_http **out, const struct rg_strlist *hosts, const struct rg_http_options *o,
+                 char *err) {
+  *out = NULL;
+  if (hosts->n == 0) return rg_err(err, RG_EINVAL, "no host given in the registry URI");
+  struct rg_http *h = calloc(1, sizeof *h);
+  if (h == NULL) return rg_err(err, RG_ENOMEM, "out of memory");
+  h->tls = o->tls;
+  h->insecure = o->insecure;
+  h->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 2000;
+  h->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 5000;
+  h->max_body = o->max_body ? o->max_body : (size_t)8 << 20;
+  h->log = o->log;
+  int rc = RG_OK;
+  if ((o->ca_file && !(h->ca_file = rg_strdup(o->ca_file))) ||
+      (o->cert_file && !(h->cert_file = rg_strdup(o->cert_file))) ||
+      (o->key_file && !(h->key_file = rg_strdup(o->key_file))))
+    rc = RG_ENOMEM;
+  for (size_t i = 0; rc == RG_OK && i < hosts->n; i++) rc = add_endpoint(h, hosts->items[i], o->default_port);
+  if (rc == RG_OK && (h->curl = curl_easy_init()) == NULL) rc = RG_ENOMEM;
+  if (rc) {
+    rg_http_free(h);
+    return rg_err(err, rc, "cannot set up the HTTP client: %s", rg_strerror(rc));
+  }
+  *out = h;
+  return RG_OK;
+}
+
+void rg_http_free(struct rg_http *h) {
+  if (h == NULL) return;
+  if (h->curl) curl_easy_cleanup(h->curl);
+  for (size_t i = 0; i < h->nheaders; i++) {
+    free(h->headers[i].name);
+    if (h->headers[i].line) memset(h->headers[i].line, 0, strlen(h->headers[i].line));
+    free(h->headers[i].line);
+  }
+  free(h->headers);
+  curl_slist_free_all(h->slist);
+  rg_strlist_free(&h->endpoints);
+  free(h->ca_file);
+  free(h->cert_file);
+  free(h->key_file);
+  free(h);
+}
+
+int rg_http_set_header(struct rg_http *h, const char *name, const char *value) {
+  size_t i = 0;
+  while (i < h->nheaders && strcmp(h->headers[i].name, name) != 0) i++;
+  if (value == NULL) {
+    if (i == h->nheaders) return RG_OK;
+    free(h->headers[i].name);
+    free(h->headers[i].line);
+    h->headers[i] = h->headers[--h->nheaders];
+    h->slist_dirty = true;
+    return RG_OK;
+  }
+  struct rg_buf line = {0};
+  if (rg_buf_printf(&line, "%s: %s", name, value) != RG_OK) return RG_ENOMEM;
+  if (i == h->nheaders) {
+    struct header *p = realloc(h->headers, (h->nheaders + 1) * sizeof *p);
+    char *n = rg_strdup(name);
+    if (p) h->headers = p;
+    if (p == NULL || n == NULL) {
+      free(n);
+      rg_buf_free(&line);
+      return RG_ENOMEM;
+    }
+    h->headers[i].name = n;
+    h->headers[i].line = NULL;
+    h->nheaders++;
+  }
+  free(h->headers[i].line);
+  h->headers[i].line = line.data;
+  h->slist_dirty = true;
+  return RG_OK;
+}
+
+int rg_http_set_basic_auth(struct rg_http *h, const char *user, const char *password) {
+  if (user == NULL) {
+    curl_easy_setopt(h->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_NONE);
+    curl_easy_setopt(h->curl, CURLOPT_USERNAME, NULL);
+    curl_easy_setopt(h->curl, CURLOPT_PASSWORD, NULL);
+    return RG_OK;
+  }
+  if (curl_easy_setopt(h->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) != CURLE_OK ||
+      curl_easy_setopt(h->curl, CURLOPT_USERNAME, user) != CURLE_OK ||
+      curl_easy_setopt(h->curl, CURLOPT_PASSWORD, password ? password : "") != CURLE_OK)
+    return RG_ENOMEM;
+  return RG_OK;
+}
+
+const char *rg_http_endpoint(const struct rg_http *h) { return h->endpoints.items[h->current]; }
+
+static int build_slist(struct rg_http *h) {
+  if (!h->slist_dirty && h->slist) return RG_OK;
+  curl_slist_free_all(h->slist);
+  h->slist = NULL;
+  struct curl_slist *l = curl_slist_append(NULL, "Expect:"); /* no 100-continue round trip */
+  for (size_t i = 0; l && i < h->nheaders; i++) {
+    struct curl_slist *n = curl_slist_append(l, h->headers[i].line);
+    if (n == NULL) {
+      curl_slist_free_all(l);
+      l = NULL;
+    } else {
+      l = n;
+    }
+  }
+  if (l == NULL) return RG_ENOMEM;
+  h->slist = l;
+  h->slist_dirty = false;
+  return RG_OK;
+}
+
+/* Options that do not change between requests. */
+static void set_common(struct rg_http *h) {
+  CURL *c = h->curl;
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->curl_err);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->timeout_ms);
+  curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h->slist);
+  if (h->ca_file) curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+  if (h->cert_file) curl_easy_setopt(c, CURLOPT_SSLCERT, h->cert_file);
+  if (h->key_file) curl_easy_setopt(c, CURLOPT_SSLKEY, h->key_file);
+  if (h->insecure) {
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    if (!h->warned_insecure)
+      rg_log(h->log, RG_LOG_WARN, "TLS certificate verification is OFF for %s (insecure option)",
+             rg_http_endpoint(h));
+    h->warned_insecure = true;
+  }
+}
+
+/* One attempt against endpoint i. RG_OK when a response arrived. */
+static int attempt(struct rg_http *h, size_t i, const char *method, const char *path, const char *ctype,
+                   const char *body, size_t body_len, struct rg_http_response *resp, struct rg_buf *why) {
+  CURL *c = h->curl;
+  struct rg_buf url = {0};
+  if (rg_buf_printf(&url, "%s%s", h->endpoints.items[i], path) != RG_OK) return RG_ENOMEM;
+  rg_buf_free(&resp->body);
+  resp->body.max = h->max_body;
+  resp->status = 0;
+  h->sink = &resp->body;
+  h->overflow = false;
+  h->curl_err[0] = '\0';
+  curl_easy_setopt(c, CURLOPT_URL, url.data);
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
+  if (body != NULL) {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    if (strcmp(method, "POST") != 0) curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+  } else {
+    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    if (strcmp(method, "GET") != 0) curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+  }
+  struct curl_slist *ct = NULL;
+  if (ctype) {
+    struct rg_buf line = {0};
+    if (rg_buf_printf(&line, "Content-Type: %s", ctype) == RG_OK) {
+      struct curl_slist *l = curl_slist_append(NULL, line.data);
+      for (struct curl_slist *p = h->slist; l && p; p = p->next) {
+        struct curl_slist *n = curl_slist_append(l, p->data);
+        if (n == NULL) curl_slist_free_all(l);
+        l = n;
+      }
+      ct = l;
+    }
+    rg_buf_free(&line);
+    if (ct == NULL) {
+      rg_buf_free(&url);
+      return RG_ENOMEM;
+    }
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, ct ? ct : h->slist);
+  CURLcode cc = curl_easy_perform(c);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h->slist);
+  curl_slist_free_all(ct);
+  h->sink = NULL;
+  int rc = RG_OK;
+  if (cc == CURLE_OK) {
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+    if (resp->status >= 500) {
+      rg_buf_printf(why, "%s%s: HTTP %ld", why->len ? "; " : "", h->endpoints.items[i], resp->status);
+      rc = RG_EAGAIN;
+    }
+  } else if (h->overflow) {
+    rg_buf_printf(why, "%s%s: response body larger than %zu bytes", why->len ? "; " : "",
+                  h->endpoints.items[i], h->max_body);
+    rc = RG_ETOOBIG;
+  } else {
+    rg_buf_printf(why, "%s%s: %s", why->len ? "; " : "", h->endpoints.items[i],
+                  h->curl_err[0] ? h->curl_err : curl_easy_strerror(cc));
+    rc = RG_ECONNECT;
+  }
+  rg_buf_free(&url);
+  return rc;
+}
+
+int rg_http_request(struct rg_http *h, const char *method, const char *path, const char *content_type,
+                    const char *body, size_t body_len, struct rg_http_response *resp, char *err) {
+  if (build_slist(h) != RG_OK) return rg_err(err, RG_ENOMEM, "out of memory");
+  set_common(h);
+  struct rg_buf why = {.max = RG_ERRBUF};
+  int rc = RG_ECONNECT;
+  size_t n = h->endpoints.n, start = h->current;
+  for (size_t k = 0; k < n; k++) {
+    size_t i = (start + k) % n;
+    rc = attempt(h, i, method, path, content_type, body, body_len, resp, &why);
+    if (rc == RG_ENOMEM || rc == RG_ETOOBIG) break;
+    if (rc == RG_OK) {
+      if (i != h->current)
+        rg_log(h->log, RG_LOG_WARN, "now using endpoint %s (failed: %s)", h->endpoints.items[i], why.data);
+      h->current = i;
+      break;
+    }
+    if (k + 1 < n)
+      rg_log(h->log, RG_LOG_DEBUG, "endpoint %s failed, trying %s", h->endpoints.items[i],
+             h->endpoints.items[(i + 1) % n]);
+  }
+  if (rc == RG_EAGAIN) rc = RG_OK; /* every endpoint answered 5xx: hand the last answer back */
+  if (rc == RG_ENOMEM) rg_err(err, rc, "out of memory");
+  else if (rc) rg_err(err, rc, "%s %s failed: %s", method, path, why.data ? why.data : "?");
+  rg_buf_free(&why);
+  return rc;
+}

@@ -1,0 +1,54 @@
+/*
+ * skydns.h - the SkyDNS adapter (schemes skydns = etcd v3, leased, what
+ * CoreDNS's etcd plugin reads; skydns2 = etcd v2 keys API, SkyDNS 2).
+ * Owned by the adapters.
+ *
+ *   skydns://h:2379/skydns.local[?options]   (options: adapters/etcdkv.h)
+ *
+ * Key:   /skydns/<domain labels reversed>/<name>/<id-label>
+ *        e.g. web in skydns.local -> /skydns/local/skydns/web/<id-label>
+ * Value: {"host":"<ip>","port":<port>,"ttl":<ttl>} built with yajl_gen.
+ *        ttl is always present: the -ttl value, or 0 without -ttl (0 tells
+ *        the DNS server to use its default TTL). Older CoreDNS derived a TTL
+ *        from the lease ID when "ttl" was absent, hence always written.
+ * Name:  lower-cased; must then be a valid DNS label ([a-z0-9-]{1,63}, no
+ *        leading or trailing '-'), else the service is rejected and logged.
+ * id-label (a DNS label derived from the service ID; stable, unique):
+ *        1. lower-case the ID, turn every run of bytes outside [a-z0-9] into
+ *           one '-', trim '-' at both ends, keep at most 50 characters (and
+ *           trim a '-' left at the cut);
+ *        2. append '-' and 12 hex digits of the 64-bit FNV-1a hash of the
+ *           full, unmodified ID (only the hash when step 1 left nothing).
+ *        "host:web:80" -> "host-web-80-<12 hex>": readable, at most 63
+ *        characters, [a-z0-9-], and two IDs that sanitize alike ("a:b",
+ *        "a.b") still differ by the hash of their exact bytes.
+ * The original ID cannot be read back from a label, so this adapter has no
+ * list() and -cleanup does not apply to it (TTLs cover crashed instances).
+ */
+#ifndef RG_ADAPTERS_SKYDNS_H
+#define RG_ADAPTERS_SKYDNS_H
+
+#include <stdbool.h>
+
+#include "adapters/adapter.h"
+
+#define RG_SKYDNS_LABEL_MAX 63
+
+extern const struct rg_adapter rg_adapter_skydns;
+
+/* Pure helpers (unit-tested) --------------------------------------- */
+
+bool rg_skydns_valid_label(const char *s);
+/* The id-label of id into out (RG_SKYDNS_LABEL_MAX + 1 bytes). */
+void rg_skydns_id_label(const char *id, char out[RG_SKYDNS_LABEL_MAX + 1]);
+/* "skydns.local" -> "/skydns/local/skydns" (lower-cased; every label
+ * checked; leading/trailing '/' and a trailing '.' ignored). */
+int rg_skydns_base(const char *domain, struct rg_buf *out, char *err);
+/* Lower-cased name into out when it is a valid DNS label, else RG_EINVAL. */
+int rg_skydns_name(const char *name, char out[RG_SKYDNS_LABEL_MAX + 1]);
+/* Appends "<base>/<name>/<id-label>" (name lower-cased and checked). */
+int rg_skydns_key(struct rg_buf *out, const char *base, const char *name, const char *id);
+/* Appends {"host":"<ip>","port":<port>,"ttl":<ttl>}. */
+int rg_skydns_value(struct rg_buf *out, const char *ip, int port, long ttl);
+
+#endif /* RG_ADAPTERS_SKYDNS_H */

@@ -1,0 +1,163 @@
+/* test_etcd_req.c - base64 and the etcd v3/v2 request builders and response
+ * parsers (adapters/base64.c, adapters/etcd_req.c), byte for byte. */
+#include <string.h>
+
+#include "adapters/base64.h"
+#include "adapters/etcd_req.h"
+#include "tests/unit/rg_test.h"
+
+RG_SUITE(etcd_req);
+
+static void b64(const char *in, const char *want) {
+  struct rg_buf b = {0};
+  cr_assert_eq(rg_base64_encode(in, strlen(in), &b), RG_OK);
+  cr_assert_str_eq(b.data, want);
+  rg_buf_reset(&b);
+  cr_assert_eq(rg_base64_decode(want, strlen(want), &b), RG_OK);
+  cr_assert_eq(b.len, strlen(in));
+  cr_assert_str_eq(b.data, in);
+  rg_buf_free(&b);
+}
+
+Test(etcd_req, base64_round_trips_rfc4648_vectors) {
+  b64("", "");
+  b64("f", "Zg==");
+  b64("fo", "Zm8=");
+  b64("foo", "Zm9v");
+  b64("foob", "Zm9vYg==");
+  b64("fooba", "Zm9vYmE=");
+  b64("foobar", "Zm9vYmFy");
+  b64("/services/web/h:c:80", "L3NlcnZpY2VzL3dlYi9oOmM6ODA=");
+}
+
+Test(etcd_req, base64_decode_rejects_malformed_input) {
+  struct rg_buf b = {0};
+  const char *bad[] = {"Zg=", "Zg", "Z===", "Zm9v!A==", "Zh==", "Zm9=", "=Zm9", "Zg==Zg=="};
+  for (size_t i = 0; i < RG_ARRAY_LEN(bad); i++) {
+    rg_buf_reset(&b);
+    cr_assert_eq(rg_base64_decode(bad[i], strlen(bad[i]), &b), RG_EINVAL, "%s", bad[i]);
+  }
+  rg_buf_free(&b);
+}
+
+#define BODY(call, want)                  \
+  do {                                    \
+    struct rg_buf b_ = {0};               \
+    cr_assert_eq((call), RG_OK);          \
+    cr_assert_str_eq(b_.data, (want));    \
+    rg_buf_free(&b_);                     \
+  } while (0)
+
+Test(etcd_req, v3_put_body_with_and_without_lease) {
+  /* "/s/web/id" "10.0.0.1:80" */
+  BODY(rg_etcd3_put_body(&b_, "/s/web/id", "10.0.0.1:80", 0),
+       "{\"key\":\"L3Mvd2ViL2lk\",\"value\":\"MTAuMC4wLjE6ODA=\"}");
+  BODY(rg_etcd3_put_body(&b_, "/s/web/id", "10.0.0.1:80", 7668682473534140424LL),
+       "{\"key\":\"L3Mvd2ViL2lk\",\"value\":\"MTAuMC4wLjE6ODA=\",\"lease\":\"7668682473534140424\"}");
+}
+
+Test(etcd_req, v3_range_deleterange_grant_keepalive_auth_bodies) {
+  /* prefix "/s/" -> range_end "/s0" */
+  BODY(rg_etcd3_range_body(&b_, "/s/", true, false, false), "{\"key\":\"L3Mv\",\"range_end\":\"L3Mw\"}");
+  BODY(rg_etcd3_range_body(&b_, "/s/", true, true, true),
+       "{\"key\":\"L3Mv\",\"range_end\":\"L3Mw\",\"keys_only\":true,\"count_only\":true}");
+  BODY(rg_etcd3_range_body(&b_, "/s/x", false, false, false), "{\"key\":\"L3MveA==\"}");
+  BODY(rg_etcd3_delete_body(&b_, "/s/web/id"), "{\"key\":\"L3Mvd2ViL2lk\"}");
+  BODY(rg_etcd3_grant_body(&b_, 30), "{\"TTL\":30}");
+  BODY(rg_etcd3_lease_body(&b_, 7668682473534140424LL), "{\"ID\":\"7668682473534140424\"}");
+  BODY(rg_etcd3_auth_body(&b_, "root", "p\"w"), "{\"name\":\"root\",\"password\":\"p\\\"w\"}");
+}
+
+Test(etcd_req, prefix_end_increments_the_last_byte_below_0xff) {
+  struct rg_buf b = {0};
+  cr_assert_eq(rg_etcd3_prefix_end("/a/", &b), RG_OK);
+  cr_assert_str_eq(b.data, "/a0");
+  rg_buf_reset(&b);
+  cr_assert_eq(rg_etcd3_prefix_end("a\xff", &b), RG_OK);
+  cr_assert_str_eq(b.data, "b");
+  rg_buf_reset(&b);
+  cr_assert_eq(rg_etcd3_prefix_end("\xff\xff", &b), RG_OK);
+  cr_assert_eq(b.len, 1);
+  cr_assert_eq(b.data[0], '\0');
+  rg_buf_free(&b);
+}
+
+Test(etcd_req, builders_refuse_strings_that_are_not_utf8) {
+  struct rg_buf b = {0};
+  cr_assert_eq(rg_etcd3_auth_body(&b, "ro\xc3", "pw"), RG_EINVAL);
+  rg_buf_free(&b);
+}
+
+Test(etcd_req, v3_parses_grant_keepalive_token_and_errors) {
+  int64_t id = 0;
+  long ttl = 0;
+  cr_assert_eq(rg_etcd3_parse_grant("{\"header\":{},\"ID\":\"7668682473534140424\",\"TTL\":\"30\"}", &id, &ttl),
+               RG_OK);
+  cr_assert_eq(id, 7668682473534140424LL);
+  cr_assert_eq(ttl, 30);
+  cr_assert_eq(rg_etcd3_parse_grant("{\"header\":{}}", &id, &ttl), RG_EPROTO);
+  /* the gateway wraps stream answers in "result"; an expired lease has no TTL */
+  cr_assert_eq(rg_etcd3_parse_keepalive("{\"result\":{\"ID\":\"1\",\"TTL\":\"30\"}}", &ttl), RG_OK);
+  cr_assert_eq(ttl, 30);
+  cr_assert_eq(rg_etcd3_parse_keepalive("{\"result\":{\"header\":{},\"ID\":\"1\"}}", &ttl), RG_OK);
+  cr_assert_eq(ttl, 0);
+  cr_assert_eq(rg_etcd3_parse_keepalive("{\"ID\":\"1\",\"TTL\":\"5\"}", &ttl), RG_OK);
+  cr_assert_eq(ttl, 5);
+  cr_assert_eq(rg_etcd3_parse_keepalive("not json", &ttl), RG_EPROTO);
+  char *token = NULL;
+  cr_assert_eq(rg_etcd3_parse_token("{\"header\":{},\"token\":\"abc.12\"}", &token), RG_OK);
+  cr_assert_str_eq(token, "abc.12");
+  free(token);
+  char msg[128];
+  rg_etcd3_error_message("{\"error\":\"e\",\"message\":\"etcdserver: requested lease not found\",\"code\":5}",
+                         msg, sizeof msg);
+  cr_assert_str_eq(msg, "etcdserver: requested lease not found");
+  rg_etcd3_error_message("<html>", msg, sizeof msg);
+  cr_assert_str_eq(msg, "(no message)");
+}
+
+Test(etcd_req, v3_parses_range_answers) {
+  struct rg_kvlist l = {0};
+  cr_assert_eq(rg_etcd3_parse_range("{\"header\":{},\"kvs\":[{\"key\":\"L3Mvd2ViL2lk\",\"create_revision\":\"2\","
+                                    "\"value\":\"MTAuMC4wLjE6ODA=\"},{\"key\":\"AA==\",\"value\":\"\"}],"
+                                    "\"count\":\"2\"}",
+                                    &l),
+               RG_OK);
+  cr_assert_eq(l.n, 1, "a key holding NUL is skipped");
+  cr_assert_str_eq(l.items[0].key, "/s/web/id");
+  cr_assert_str_eq(l.items[0].value, "10.0.0.1:80");
+  rg_kvlist_free(&l);
+  cr_assert_eq(rg_etcd3_parse_range("{\"header\":{}}", &l), RG_OK);
+  cr_assert_eq(l.n, 0);
+  cr_assert_eq(rg_etcd3_parse_range("[", &l), RG_EPROTO);
+}
+
+Test(etcd_req, v2_paths_escape_each_segment_and_bodies_are_form_encoded) {
+  BODY(rg_etcd2_path(&b_, "/services/web/host:c 1:80", NULL), "/v2/keys/services/web/host%3Ac%201%3A80");
+  BODY(rg_etcd2_path(&b_, "/s/w/i", "ttl=30&refresh=true&prevExist=true"),
+       "/v2/keys/s/w/i?ttl=30&refresh=true&prevExist=true");
+  BODY(rg_etcd2_path(&b_, "/s/a?b#c", "recursive=true"), "/v2/keys/s/a%3Fb%23c?recursive=true");
+  BODY(rg_etcd2_value_body(&b_, "10.0.0.1:80"), "value=10.0.0.1%3A80");
+  BODY(rg_etcd2_value_body(&b_, "{\"host\":\"::1\",\"port\":80}"),
+       "value=%7B%22host%22%3A%22%3A%3A1%22%2C%22port%22%3A80%7D");
+}
+
+Test(etcd_req, v2_parses_listings_and_errors) {
+  struct rg_kvlist l = {0};
+  cr_assert_eq(rg_etcd2_parse_list(
+                   "{\"action\":\"get\",\"node\":{\"key\":\"/s\",\"dir\":true,\"nodes\":[{\"key\":\"/s/web\","
+                   "\"dir\":true,\"nodes\":[{\"key\":\"/s/web/a\",\"value\":\"1.2.3.4:80\",\"ttl\":30}]},"
+                   "{\"key\":\"/s/db\",\"dir\":true}]}}",
+                   &l),
+               RG_OK);
+  cr_assert_eq(l.n, 1);
+  cr_assert_str_eq(l.items[0].key, "/s/web/a");
+  cr_assert_str_eq(l.items[0].value, "1.2.3.4:80");
+  rg_kvlist_free(&l);
+  long code;
+  char msg[128];
+  rg_etcd2_error("{\"errorCode\":100,\"message\":\"Key not found\",\"cause\":\"/s/x\",\"index\":9}", &code, msg,
+                 sizeof msg);
+  cr_assert_eq(code, 100);
+  cr_assert_str_eq(msg, "Key not found (/s/x)");
+}
