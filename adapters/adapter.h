@@ -41,6 +41,7 @@ struct rg_adapter_config {
   bool tls_insecure;      /* skip TLS verification (ETCDCTL_INSECURE_SKIP_TLS_VERIFY); warned */
   long timeout_ms;        /* per request (ETCDCTL_COMMAND_TIMEOUT); 0: 5000 */
   long connect_timeout_ms; /* (ETCDCTL_DIAL_TIMEOUT); 0: 2000 */
+  const volatile int *cancel; /* non-zero: abandon requests in flight (stopping) */
 };
 
 struct rg_adapter {

@@ -38,6 +38,7 @@ static int options(const struct rg_uri *uri, const struct rg_adapter_config *cfg
   o->timeout_ms = cfg->timeout_ms;
   o->connect_timeout_ms = cfg->connect_timeout_ms;
   o->default_port = 2379;
+  o->cancel = cfg->cancel;
   o->log = cfg->log;
   bool tls = cfg->tls, tls_set = false;
   for (size_t i = 0; i < uri->query.n; i++) {

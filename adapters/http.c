@@ -22,6 +22,9 @@ struct rg_http {
   bool tls, insecure, warned_insecure;
   long connect_timeout_ms, timeout_ms;
   size_t max_body;
+  char *unix_path;      /* NULL: TCP */
+  char *unix_shown;     /* "unix://<path>", for messages */
+  const volatile int *cancel;
   const struct rg_log *log;
   char curl_err[CURL_ERROR_SIZE];
   /* per request */
@@ -62,10 +65,28 @@ static int add_endpoint(struct rg_http *h, const char *host, int default_port) {
   return rc;
 }
 
+/* How endpoint i is named in messages. */
+static const char *shown(const struct rg_http *h, size_t i) {
+  return h->unix_shown ? h->unix_shown : h->endpoints.items[i];
+}
+
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow) {
+  (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+  const struct rg_http *h = ud;
+  return h->cancel && *h->cancel ? 1 : 0; /* non-zero aborts the transfer */
+}
+
+#define UNIX_PATH_MAX 107
+
 int rg_http_open(struct rg_http **out, const struct rg_strlist *hosts, const struct rg_http_options *o,
                  char *err) {
   *out = NULL;
-  if (hosts->n == 0) return rg_err(err, RG_EINVAL, "no host given in the registry URI");
+  if (o->unix_socket && strlen(o->unix_socket) > UNIX_PATH_MAX)
+    return rg_err(err, RG_EINVAL, "unix socket path \"%s\" is longer than %d bytes", o->unix_socket,
+                  UNIX_PATH_MAX);
+  if (hosts->n == 0 && o->unix_socket == NULL)
+    return rg_err(err, RG_EINVAL, "no host given in the registry URI");
   struct rg_http *h = calloc(1, sizeof *h);
   if (h == NULL) return rg_err(err, RG_ENOMEM, "out of memory");
   h->tls = o->tls;
@@ -74,12 +95,21 @@ int rg_http_open(struct rg_http **out, const struct rg_strlist *hosts, const str
   h->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 5000;
   h->max_body = o->max_body ? o->max_body : (size_t)8 << 20;
   h->log = o->log;
+  h->cancel = o->cancel;
   int rc = RG_OK;
+  if (o->unix_socket) {
+    struct rg_buf b = {0};
+    rc = rg_buf_printf(&b, "unix://%s", o->unix_socket);
+    h->unix_shown = b.data;
+    if (rc == RG_OK && (h->unix_path = rg_strdup(o->unix_socket)) == NULL) rc = RG_ENOMEM;
+    if (rc == RG_OK) rc = rg_strlist_add(&h->endpoints, "http://localhost");
+  }
   if ((o->ca_file && !(h->ca_file = rg_strdup(o->ca_file))) ||
       (o->cert_file && !(h->cert_file = rg_strdup(o->cert_file))) ||
       (o->key_file && !(h->key_file = rg_strdup(o->key_file))))
     rc = RG_ENOMEM;
-  for (size_t i = 0; rc == RG_OK && i < hosts->n; i++) rc = add_endpoint(h, hosts->items[i], o->default_port);
+  for (size_t i = 0; rc == RG_OK && !o->unix_socket && i < hosts->n; i++)
+    rc = add_endpoint(h, hosts->items[i], o->default_port);
   if (rc == RG_OK && (h->curl = curl_easy_init()) == NULL) rc = RG_ENOMEM;
   if (rc) {
     rg_http_free(h);
@@ -103,6 +133,8 @@ void rg_http_free(struct rg_http *h) {
   free(h->ca_file);
   free(h->cert_file);
   free(h->key_file);
+  free(h->unix_path);
+  free(h->unix_shown);
   free(h);
 }
 
@@ -152,7 +184,7 @@ int rg_http_set_basic_auth(struct rg_http *h, const char *user, const char *pass
   return RG_OK;
 }
 
-const char *rg_http_endpoint(const struct rg_http *h) { return h->endpoints.items[h->current]; }
+const char *rg_http_endpoint(const struct rg_http *h) { return shown(h, h->current); }
 
 static int build_slist(struct rg_http *h) {
   if (!h->slist_dirty && h->slist) return RG_OK;
@@ -187,6 +219,12 @@ static void set_common(struct rg_http *h) {
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, h->slist);
+  if (h->unix_path) curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, h->unix_path);
+  if (h->cancel) {
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, h);
+  }
   if (h->ca_file) curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
   if (h->cert_file) curl_easy_setopt(c, CURLOPT_SSLCERT, h->cert_file);
   if (h->key_file) curl_easy_setopt(c, CURLOPT_SSLKEY, h->key_file);
@@ -249,15 +287,18 @@ static int attempt(struct rg_http *h, size_t i, const char *method, const char *
   if (cc == CURLE_OK) {
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
     if (resp->status >= 500) {
-      rg_buf_printf(why, "%s%s: HTTP %ld", why->len ? "; " : "", h->endpoints.items[i], resp->status);
+      rg_buf_printf(why, "%s%s: HTTP %ld", why->len ? "; " : "", shown(h, i), resp->status);
       rc = RG_EAGAIN;
     }
   } else if (h->overflow) {
-    rg_buf_printf(why, "%s%s: response body larger than %zu bytes", why->len ? "; " : "",
-                  h->endpoints.items[i], h->max_body);
+    rg_buf_printf(why, "%s%s: response body larger than %zu bytes", why->len ? "; " : "", shown(h, i),
+                  h->max_body);
     rc = RG_ETOOBIG;
+  } else if (cc == CURLE_ABORTED_BY_CALLBACK) {
+    rg_buf_printf(why, "%s%s: abandoned (stopping)", why->len ? "; " : "", shown(h, i));
+    rc = RG_ESTOPPED;
   } else {
-    rg_buf_printf(why, "%s%s: %s", why->len ? "; " : "", h->endpoints.items[i],
+    rg_buf_printf(why, "%s%s: %s", why->len ? "; " : "", shown(h, i),
                   h->curl_err[0] ? h->curl_err : curl_easy_strerror(cc));
     rc = RG_ECONNECT;
   }
@@ -275,10 +316,10 @@ int rg_http_request(struct rg_http *h, const char *method, const char *path, con
   for (size_t k = 0; k < n; k++) {
     size_t i = (start + k) % n;
     rc = attempt(h, i, method, path, content_type, body, body_len, resp, &why);
-    if (rc == RG_ENOMEM || rc == RG_ETOOBIG) break;
+    if (rc == RG_ENOMEM || rc == RG_ETOOBIG || rc == RG_ESTOPPED) break;
     if (rc == RG_OK) {
       if (i != h->current)
-        rg_log(h->log, RG_LOG_WARN, "now using endpoint %s (failed: %s)", h->endpoints.items[i], why.data);
+        rg_log(h->log, RG_LOG_WARN, "now using endpoint %s (failed: %s)", shown(h, i), why.data);
       h->current = i;
       break;
     }

@@ -31,6 +31,9 @@ struct rg_http_options {
   long timeout_ms;         /* whole request; 0: 5000 */
   size_t max_body;         /* response body cap; 0: 8 MiB */
   int default_port;        /* for hosts given without a port */
+  const char *unix_socket; /* talk HTTP over this unix socket (no hosts needed) */
+  const volatile int *cancel; /* when it turns non-zero, a request in flight
+                                 is abandoned (RG_ESTOPPED) within ~100 ms */
   const struct rg_log *log;
 };
 
@@ -41,7 +44,8 @@ struct rg_http_response {
 
 struct rg_http; /* opaque */
 
-/* Builds base URLs from hosts ("h", "h:p", "[v6]:p"); no I/O. The option
+/* Builds base URLs from hosts ("h", "h:p", "[v6]:p"), or one endpoint on
+ * o->unix_socket (a path of at most 107 bytes); no I/O. The option
  * strings are copied. *out is freed with rg_http_free. */
 int rg_http_open(struct rg_http **out, const struct rg_strlist *hosts, const struct rg_http_options *o,
                  char *err);
@@ -54,7 +58,7 @@ int rg_http_set_header(struct rg_http *h, const char *name, const char *value);
 /* Basic auth on every request (NULL user: none). Copied; never logged. */
 int rg_http_set_basic_auth(struct rg_http *h, const char *user, const char *password);
 
-/* The current endpoint's base URL ("http://127.0.0.1:2379"). Borrowed. */
+/* The current endpoint ("http://127.0.0.1:2379", "unix:///run/x.sock"). Borrowed. */
 const char *rg_http_endpoint(const struct rg_http *h);
 
 /* Performs method path (path starts with '/', already escaped) with an

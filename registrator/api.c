@@ -167,10 +167,12 @@ int rg_daemon_create(struct rg_daemon **out, struct rg_settings *s, char *err) {
   int rc = rg_settings_prepare(s, err);
   if (rc == RG_OK) rc = rg_docker_open(&d, s->cred.docker_host, &s->log, err);
   if (rc == RG_OK) rc = rg_registry_connect(&r, s, err);
-  if (rc == RG_OK) rc = rg_daemon_new(out, d, r, &s->cfg, &s->mo, &s->log, err);
-  if (rc) {
-    rg_registry_close(r);
-    rg_docker_close(d);
+  if (rc == RG_OK) {
+    rc = rg_daemon_new(out, d, r, &s->cfg, &s->mo, &s->log, err); /* owns d and r now */
+    if (rc == RG_OK) rg_daemon_set_cancel(*out, &s->cancel);
+    return rc;
   }
+  rg_registry_close(r);
+  rg_docker_close(d);
   return rc;
 }

@@ -229,6 +229,12 @@ static void uri_scheme(const char *uri, char *buf, size_t size) {
   buf[n] = '\0';
 }
 
+/* The URI as error messages may quote it: never one that could hold
+ * credentials ("user:password@host"). */
+static const char *quotable_uri(const char *uri) {
+  return strchr(uri, '@') ? "(not shown: it contains '@')" : uri;
+}
+
 int rg_config_validate(struct rg_config *c, char *err) {
   if (c->dry_run && c->command != RG_CMD_RESYNC)
     return rg_err(err, RG_EINVAL, "-dry-run only goes with 'registrator resync'");
@@ -253,9 +259,10 @@ int rg_config_validate(struct rg_config *c, char *err) {
   uri_scheme(c->uri, scheme, sizeof scheme);
   if (scheme[0] == '\0')
     return rg_err(err, RG_EINVAL, "registry URI \"%s\" has no scheme (e.g. etcd://host:2379/prefix)",
-                  c->uri);
+                  quotable_uri(c->uri));
   if (rg_adapter_find(scheme) == NULL)
-    return rg_err(err, RG_EINVAL, "unrecognized registry scheme \"%s\" in \"%s\"", scheme, c->uri);
+    return rg_err(err, RG_EINVAL, "unrecognized registry scheme \"%s\" in \"%s\"", scheme,
+                  quotable_uri(c->uri));
   return RG_OK;
 }
 

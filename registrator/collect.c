@@ -35,8 +35,13 @@ int rg_collect_all(struct rg_docker *d, const struct rg_model_options *mo, const
                    struct rg_service_list *out, char *err) {
   struct rg_strlist ids = {0};
   int rc = rg_docker_list_running(d, &ids, err);
-  for (size_t i = 0; rc == RG_OK && i < ids.n; i++)
+  for (size_t i = 0; rc == RG_OK && i < ids.n; i++) {
     rc = rg_collect_container(d, ids.items[i], mo, log, out, err);
+    if (rc == RG_ETOOBIG) { /* labels over the caps: that container must not block the rest */
+      rg_log(log, RG_LOG_ERROR, "skipping container %.12s: %s", ids.items[i], err);
+      rc = RG_OK;
+    }
+  }
   rg_strlist_free(&ids);
   if (rc == RG_OK) rg_service_list_sort(out);
   return rc;

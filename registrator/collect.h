@@ -15,7 +15,9 @@ int rg_collect_container(struct rg_docker *d, const char *id, const struct rg_mo
                          const struct rg_log *log, struct rg_service_list *out, char *err);
 
 /* Lists the running containers and appends all their services, sorted by id.
- * Per-container Docker errors other than "gone" abort with that error. */
+ * A container over the inspect caps (RG_ETOOBIG: too many or too big
+ * labels, which anyone who can start a container controls) is skipped with
+ * an error logged; other per-container Docker errors abort with that error. */
 int rg_collect_all(struct rg_docker *d, const struct rg_model_options *mo, const struct rg_log *log,
                    struct rg_service_list *out, char *err);
 

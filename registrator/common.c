@@ -29,6 +29,9 @@ void rg_log(const struct rg_log *log, enum rg_log_level level, const char *fmt, 
   va_start(ap, fmt);
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
+  /* labels and names end up in messages: one line, no terminal escapes */
+  for (char *p = line; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
   log->fn(log->userdata, level, line);
 }
 

@@ -29,6 +29,8 @@ struct rg_log {
   enum rg_log_level min; /* lines below this level are dropped */
 };
 
+/* Formats one line (at most 1023 bytes) and hands it to the sink; control
+ * characters (a newline in a hostile label) become '?'. */
 void rg_log(const struct rg_log *log, enum rg_log_level level, const char *fmt, ...) RG_PRINTF(3, 4);
 
 /* Formats into err (RG_ERRBUF bytes) when err is not NULL; returns code so

@@ -45,9 +45,12 @@ struct rg_daemon {
   int64_t next_retry, retry_backoff; /* next_retry 0: nothing pending */
   int (*reload)(void *ud);
   void *reload_ud;
+  volatile int *cancel;
   struct rg_strlist known; /* containers read into desired, sorted by id */
   bool full_resync;        /* next resync reads every container again */
 };
+
+void rg_daemon_set_cancel(struct rg_daemon *d, volatile int *cancel) { d->cancel = cancel; }
 
 void rg_daemon_set_reload(struct rg_daemon *d, int (*fn)(void *ud), void *ud) {
   d->reload = fn;
@@ -358,6 +361,7 @@ int rg_daemon_run(struct rg_daemon *d, char *err) {
     process_events(d);
   }
   stream_close(d);
+  if (d->cancel) *d->cancel = 0; /* the requests below are the stop's own */
   if (d->cfg->deregister_on_exit) {
     size_t failed = rg_registry_deregister_all(d->reg);
     if (failed) rg_log(d->log, RG_LOG_WARN, "%zu service(s) could not be deregistered on exit", failed);
@@ -372,7 +376,10 @@ static void wake(struct rg_daemon *d, char c) {
   errno = saved;
 }
 
-void rg_daemon_stop(struct rg_daemon *d) { wake(d, 's'); }
+void rg_daemon_stop(struct rg_daemon *d) {
+  if (d->cancel) *d->cancel = 1;
+  wake(d, 's');
+}
 void rg_daemon_resync(struct rg_daemon *d) { wake(d, 'r'); }
 
 int rg_daemon_new(struct rg_daemon **out, struct rg_docker *docker, struct rg_registry *registry,

@@ -32,4 +32,9 @@ int rg_daemon_new(struct rg_daemon **out, struct rg_docker *docker, struct rg_re
  * return keeps the old settings (the hook logs why). */
 void rg_daemon_set_reload(struct rg_daemon *d, int (*fn)(void *ud), void *ud);
 
+/* The flag the registry's requests watch (rg_adapter_config.cancel):
+ * rg_daemon_stop() raises it so that a request hanging on a dead registry
+ * is abandoned, and the loop lowers it before -deregister-on-exit. */
+void rg_daemon_set_cancel(struct rg_daemon *d, volatile int *cancel);
+
 #endif

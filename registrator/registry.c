@@ -17,7 +17,8 @@ int rg_registry_open(struct rg_registry **out, const char *uri, const struct rg_
   }
   const struct rg_adapter *a = rg_adapter_find(u.scheme);
   if (a == NULL) {
-    rc = rg_err(err, RG_EINVAL, "unrecognized registry scheme \"%s\" in \"%s\"", u.scheme, uri);
+    rc = rg_err(err, RG_EINVAL, "unrecognized registry scheme \"%s\" in \"%s\"", u.scheme,
+                strchr(uri, '@') ? "(not shown: it contains '@')" : uri);
     rg_uri_free(&u);
     return rc;
   }

@@ -85,6 +85,24 @@ static int read_token_file(const char *path, char **out, char *err) {
   return rc ? rg_err(err, rc, "out of memory") : RG_OK;
 }
 
+/* etcdctl's durations: "5s", "500ms", "2m", or plain seconds. */
+static int env_duration(const char *(*getenv_fn)(const char *), const char *var, long *ms, char *err) {
+  const char *v = getenv_fn(var);
+  if (v == NULL || v[0] == '\0') return RG_OK;
+  char num[32];
+  size_t n = strspn(v, "0123456789");
+  long x, unit = 1000;
+  const char *suffix = v + n;
+  if (strcmp(suffix, "ms") == 0) unit = 1;
+  else if (strcmp(suffix, "m") == 0) unit = 60000;
+  else if (strcmp(suffix, "s") != 0 && suffix[0] != '\0') n = 0;
+  snprintf(num, sizeof num, "%.*s", (int)n, v);
+  if (n == 0 || n >= sizeof num || rg_parse_long(num, 1, 86400000, &x) != RG_OK)
+    return rg_err(err, RG_EINVAL, "%s=\"%s\": want a duration such as 5s or 500ms", var, v);
+  *ms = x * unit;
+  return RG_OK;
+}
+
 int rg_settings_load_env(struct rg_settings *s, const char *(*getenv_fn)(const char *), char *err) {
   struct rg_credentials *c = &s->cred;
   const char *uri = s->cfg.uri ? s->cfg.uri : "";
@@ -115,6 +133,9 @@ int rg_settings_load_env(struct rg_settings *s, const char *(*getenv_fn)(const c
     }
     v = getenv_fn("ETCDCTL_INSECURE_SKIP_TLS_VERIFY");
     c->tls_insecure = v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+    if (rc == RG_OK) rc = env_duration(getenv_fn, "ETCDCTL_COMMAND_TIMEOUT", &c->timeout_ms, err);
+    if (rc == RG_OK) rc = env_duration(getenv_fn, "ETCDCTL_DIAL_TIMEOUT", &c->connect_timeout_ms, err);
+    if (rc) return rc;
   }
   return rc ? rg_err(err, rc, "out of memory") : RG_OK;
 }
@@ -170,6 +191,9 @@ int rg_settings_prepare(struct rg_settings *s, char *err) {
   ac->password = s->cred.password;
   ac->token = s->cred.token;
   ac->tls_insecure = s->cred.tls_insecure;
+  ac->timeout_ms = s->cred.timeout_ms;
+  ac->connect_timeout_ms = s->cred.connect_timeout_ms;
+  ac->cancel = &s->cancel;
   s->prepared = true;
   return RG_OK;
 }

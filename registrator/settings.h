@@ -16,6 +16,7 @@ struct rg_credentials {
   char *ca_file, *cert_file, *key_file;
   char *username, *password, *token;
   bool tls_insecure;
+  long timeout_ms, connect_timeout_ms; /* 0: the adapter's default */
 };
 
 struct rg_settings {
@@ -34,8 +35,8 @@ struct rg_settings {
 
 /* Reads the credentials from the environment through getenv_fn: DOCKER_HOST;
  * ETCDCTL_CACERT, ETCDCTL_CERT, ETCDCTL_KEY, ETCDCTL_USER ("name" or
- * "name:password"), ETCDCTL_PASSWORD, ETCDCTL_INSECURE_SKIP_TLS_VERIFY for
- * etcd and SkyDNS; CONSUL_CACERT, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY,
+ * "name:password"), ETCDCTL_PASSWORD, ETCDCTL_INSECURE_SKIP_TLS_VERIFY,
+ * ETCDCTL_COMMAND_TIMEOUT and ETCDCTL_DIAL_TIMEOUT for etcd and SkyDNS; CONSUL_CACERT, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY,
  * CONSUL_HTTP_TOKEN or CONSUL_HTTP_TOKEN_FILE, CONSUL_HTTP_SSL_VERIFY=false
  * for Consul (chosen by the registry URI's scheme). Errors name the variable
  * or file, never a secret. */

@@ -15,7 +15,7 @@
 
 #include "tests/integration/itest.h"
 
-#define FAULT_ETCD "127.0.0.1:23379"
+#define FAULT_ETCD "127.0.0.1:25379"
 
 /* What the registry should hold for this test's containers, and what it
  * holds, both as sorted "name/id=ip:port" lines. */
@@ -90,9 +90,9 @@ static long fault_etcd_start(const char *dir) {
   long pid = it_spawn("/tmp/rgt-fault-etcd.log",
                       "etcd --name f --data-dir %s --listen-client-urls http://" FAULT_ETCD
                       " --advertise-client-urls http://" FAULT_ETCD
-                      " --listen-peer-urls http://127.0.0.1:23380"
-                      " --initial-advertise-peer-urls http://127.0.0.1:23380"
-                      " --initial-cluster f=http://127.0.0.1:23380",
+                      " --listen-peer-urls http://127.0.0.1:25380"
+                      " --initial-advertise-peer-urls http://127.0.0.1:25380"
+                      " --initial-cluster f=http://127.0.0.1:25380",
                       dir);
   return pid;
 }
@@ -139,6 +139,31 @@ Test(faults, registry_killed_and_hung_catches_up_within_a_retry_interval) {
   expect_truth(&d, FAULT_ETCD, 1.0 + 5.0, "after etcd resumed");
 
   it_daemon_stop(&d);
+  kill((pid_t)etcd, SIGTERM);
+  it_wait_exit(etcd, 10);
+  free(it_sh(NULL, "rm -rf %s", dir));
+}
+
+Test(faults, sigterm_stops_within_a_second_while_the_registry_hangs) {
+  char dir[128];
+  snprintf(dir, sizeof dir, "/tmp/%s", it_name("rgt-fetcd"));
+  free(it_sh(NULL, "rm -rf %s", dir));
+  long etcd = fault_etcd_start(dir);
+  cr_assert(it_wait(20, fault_etcd_up, NULL), "private etcd did not start");
+  struct it_daemon d;
+  it_daemon_init(&d, "rgt-hang");
+  it_daemon_start(&d, FAULT_ETCD, "-retry-interval 500");
+  cr_assert(it_daemon_logged(&d, "listening for Docker events", 10));
+  kill((pid_t)etcd, SIGSTOP);
+  char name[128];
+  snprintf(name, sizeof name, "%s-web", d.tag);
+  run_web(name); /* its registration now hangs on the stopped etcd */
+  sleep_s(1.0); /* let the write reach the hung registry: this is the fault, not a wait */
+  kill((pid_t)d.pid, SIGTERM);
+  cr_expect_eq(it_wait_exit(d.pid, 1.0), 0, "no clean exit within 1 s of SIGTERM with etcd hung");
+  d.pid = 0;
+  it_daemon_stop(&d);
+  kill((pid_t)etcd, SIGCONT);
   kill((pid_t)etcd, SIGTERM);
   it_wait_exit(etcd, 10);
   free(it_sh(NULL, "rm -rf %s", dir));
