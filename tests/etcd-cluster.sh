@@ -20,7 +20,12 @@ peer_port() { echo $(($(client_port "$1") + 1)); }
 CLUSTER="a=http://127.0.0.1:22380,b=http://127.0.0.1:22480,c=http://127.0.0.1:22580"
 
 log() { printf 'etcd-cluster: %s\n' "$*" >&2; }
-alive() { [ -f "$STATE/$1.pid" ] && kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/null; }
+# Running, and not a zombie (PID 1 here does not always reap orphans).
+alive() {
+  [ -f "$STATE/$1.pid" ] || return 1
+  local pid; pid=$(cat "$STATE/$1.pid")
+  [ -e "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]
+}
 healthy() { curl -sf --max-time 1 "http://127.0.0.1:$(client_port "$1")/health" | grep -q '"health":"true"'; }
 
 start_member() {

@@ -17,7 +17,12 @@ STATE=${RG_ETCD_SECURE_STATE:-/tmp/rg-etcd-secure}
 TLS=$STATE/tls
 PW=rg-test-pw
 log() { printf 'etcd-secure: %s\n' "$*" >&2; }
-alive() { [ -f "$STATE/$1.pid" ] && kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/null; }
+# Running, and not a zombie (PID 1 here does not always reap orphans).
+alive() {
+  [ -f "$STATE/$1.pid" ] || return 1
+  local pid; pid=$(cat "$STATE/$1.pid")
+  [ -e "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]
+}
 
 certs() {
   [ -f "$TLS/client.key" ] && return 0

@@ -18,7 +18,8 @@
 #define FAULT_ETCD "127.0.0.1:25379"
 
 /* What the registry should hold for this test's containers, and what it
- * holds, both as sorted "name/id=ip:port" lines. */
+ * holds for them (other containers on the host are registered too, and left
+ * out of the comparison), both as sorted "/name/id=ip:port" lines. */
 struct compare {
   const struct it_daemon *d;
   const char *endpoint;
@@ -36,8 +37,8 @@ static bool registry_is_truth(void *ud) {
                   it_bin(), c->d->tag);
   c->have = it_sh(NULL,
                   "ETCDCTL_API=3 etcdctl --endpoints=%s get --prefix %s/ 2>/dev/null | paste -d= - - "
-                  "| sed 's|^%s||' | grep -v -- '%s' | sort",
-                  c->endpoint, c->d->prefix, c->d->prefix, c->ignore ? c->ignore : "^$");
+                  "| sed 's|^%s||' | grep -v -- '%s' | grep -- ':%s-' | sort",
+                  c->endpoint, c->d->prefix, c->d->prefix, c->ignore ? c->ignore : "^$", c->d->tag);
   return strcmp(c->want, c->have) == 0;
 }
 
@@ -167,6 +168,33 @@ Test(faults, sigterm_stops_within_a_second_while_the_registry_hangs) {
   kill((pid_t)etcd, SIGTERM);
   it_wait_exit(etcd, 10);
   free(it_sh(NULL, "rm -rf %s", dir));
+}
+
+#define CLUSTER "127.0.0.1:22379,127.0.0.1:22479,127.0.0.1:22579"
+#define SURVIVORS "127.0.0.1:22479,127.0.0.1:22579"
+
+Test(faults, cluster_member_killed_while_containers_come_and_go_loses_nothing) {
+  free(it_sh_ok("tests/etcd-cluster.sh start >/dev/null 2>&1"));
+  struct it_daemon d;
+  it_daemon_init(&d, "rgt-clu");
+  it_daemon_start(&d, CLUSTER, "-retry-interval 500 -ttl 20 -ttl-refresh 2");
+  char names[8][128];
+  for (int i = 0; i < 8; i++) snprintf(names[i], sizeof names[i], "%s-%d", d.tag, i);
+  for (int i = 0; i < 4; i++) run_web(names[i]);
+  expect_truth(&d, CLUSTER, 10, "before the member dies");
+  /* the daemon talks to the first endpoint (a): kill it mid-stream */
+  char *pid = it_sh_ok("tests/etcd-cluster.sh pid a");
+  long a = strtol(pid, NULL, 10);
+  free(pid);
+  cr_assert_gt(a, 0);
+  kill((pid_t)a, SIGKILL);
+  for (int i = 4; i < 8; i++) run_web(names[i]);
+  free(it_sh_ok("docker kill %s %s >/dev/null", names[0], names[5]));
+  expect_truth(&d, SURVIVORS, 20, "with member a dead");
+  it_daemon_stop(&d);
+  free(it_sh(NULL, "ETCDCTL_API=3 etcdctl --endpoints=" SURVIVORS " del --prefix %s/ >/dev/null",
+             d.prefix));
+  free(it_sh(NULL, "tests/etcd-cluster.sh start >/dev/null 2>&1")); /* a rejoins for others */
 }
 
 static bool docker_up(void *ud) {
