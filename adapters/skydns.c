@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
 
 #include "adapters/etcdkv.h"
 #include "adapters/safename.h"
@@ -88,7 +89,7 @@ int rg_skydns_key(struct rg_buf *out, const char *base, const char *name, const 
   return rg_buf_printf(out, "%s/%s/%s", base, lname, label);
 }
 
-int rg_skydns_value(struct rg_buf *out, const char *ip, int port, long ttl) {
+int rg_skydns_value(struct rg_buf *out, const char *ip, int port, long ttl, const char *id) {
   yajl_gen g = yajl_gen_alloc(NULL);
   if (g == NULL) return RG_ENOMEM;
   yajl_gen_config(g, yajl_gen_validate_utf8, 1);
@@ -99,6 +100,8 @@ int rg_skydns_value(struct rg_buf *out, const char *ip, int port, long ttl) {
   if (st == yajl_gen_status_ok) st = yajl_gen_integer(g, port);
   if (st == yajl_gen_status_ok) st = yajl_gen_string(g, (const unsigned char *)"ttl", 3);
   if (st == yajl_gen_status_ok) st = yajl_gen_integer(g, ttl);
+  if (st == yajl_gen_status_ok && id) st = yajl_gen_string(g, (const unsigned char *)"registrator_id", 14);
+  if (st == yajl_gen_status_ok && id) st = yajl_gen_string(g, (const unsigned char *)id, strlen(id));
   if (st == yajl_gen_status_ok) st = yajl_gen_map_close(g);
   const unsigned char *buf;
   size_t len;
@@ -167,7 +170,7 @@ static int skydns_register(void *state, const struct rg_service *s, char *err) {
   struct rg_buf key = {0}, value = {0};
   int rc = key_of(k, s, &key, err);
   if (rc == RG_OK && s->ip == NULL) rc = rg_err(err, RG_EINVAL, "service %s has no IP address", s->id);
-  if (rc == RG_OK && (rc = rg_skydns_value(&value, s->ip, s->port, k->ttl)) != RG_OK)
+  if (rc == RG_OK && (rc = rg_skydns_value(&value, s->ip, s->port, k->ttl, s->id)) != RG_OK)
     rg_err(err, rc, "cannot build the SkyDNS value of %s", s->id);
   if (rc == RG_OK) rc = rg_etcdkv_put(k->kv, s->id, key.data, value.data, err);
   rg_buf_free(&key);
@@ -189,6 +192,59 @@ static int skydns_refresh(void *state, char *err) {
   return rg_etcdkv_refresh(k->kv, err);
 }
 
+static const char *json_str(yajl_val root, const char *key) {
+  const char *path[] = {key, NULL};
+  yajl_val v = yajl_tree_get(root, path, yajl_t_string);
+  return v ? YAJL_GET_STRING(v) : NULL;
+}
+
+int rg_skydns_parse_entry(const char *base, const char *key, const char *value, struct rg_service *out) {
+  memset(out, 0, sizeof *out);
+  size_t blen = strlen(base);
+  if (strncmp(key, base, blen) != 0 || key[blen] != '/') return RG_EINVAL;
+  const char *name = key + blen + 1, *slash = strchr(name, '/');
+  if (slash == NULL || slash == name || strchr(slash + 1, '/') != NULL) return RG_EINVAL;
+  yajl_val root = yajl_tree_parse(value, NULL, 0);
+  const char *id = json_str(root, "registrator_id"), *host = json_str(root, "host");
+  const char *path[] = {"port", NULL};
+  yajl_val port = yajl_tree_get(root, path, yajl_t_number);
+  int rc = RG_EINVAL;
+  if (id && host && port && YAJL_IS_INTEGER(port)) { /* ours: it carries our marker */
+    char label[RG_SKYDNS_LABEL_MAX + 1];
+    rg_skydns_id_label(id, label);
+    if (strcmp(label, slash + 1) == 0) { /* the marker matches the key it sits under */
+      out->id = rg_strdup(id);
+      out->name = rg_strndup(name, (size_t)(slash - name));
+      out->ip = rg_strdup(host);
+      out->port = (int)YAJL_GET_INTEGER(port);
+      rc = out->id && out->name && out->ip ? RG_OK : RG_ENOMEM;
+      if (rc) rg_service_clear(out);
+    }
+  }
+  yajl_tree_free(root);
+  return rc;
+}
+
+static int skydns_list(void *state, struct rg_service_list *out, char *err) {
+  struct skydns *k = state;
+  struct rg_kvlist kvs = {0};
+  struct rg_buf p = {0};
+  int rc = rg_buf_printf(&p, "%s/", k->base);
+  if (rc) rc = rg_err(err, rc, "out of memory");
+  else rc = rg_etcdkv_list(k->kv, p.data, &kvs, err);
+  for (size_t i = 0; rc == RG_OK && i < kvs.n; i++) {
+    struct rg_service tmp;
+    int prc = rg_skydns_parse_entry(k->base, kvs.items[i].key, kvs.items[i].value, &tmp);
+    if (prc == RG_ENOMEM) rc = rg_err(err, prc, "out of memory");
+    if (prc) continue; /* another writer's entry: left alone */
+    if ((rc = rg_service_list_push_copy(out, &tmp)) != RG_OK) rc = rg_err(err, rc, "out of memory");
+    rg_service_clear(&tmp);
+  }
+  rg_kvlist_free(&kvs);
+  rg_buf_free(&p);
+  return rc;
+}
+
 static const char *const skydns_schemes[] = {"skydns", "skydns2", NULL};
 
 const struct rg_adapter rg_adapter_skydns = {
@@ -199,6 +255,6 @@ const struct rg_adapter rg_adapter_skydns = {
     .register_service = skydns_register,
     .deregister_service = skydns_deregister,
     .refresh = skydns_refresh,
-    .list = NULL, /* IDs cannot be read back from id-labels: see skydns.h */
+    .list = skydns_list, /* entries carrying our registrator_id marker */
     .close = skydns_close,
 };

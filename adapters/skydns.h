@@ -7,7 +7,12 @@
  *
  * Key:   /skydns/<domain labels reversed>/<name>/<id-label>
  *        e.g. web in skydns.local -> /skydns/local/skydns/web/<id-label>
- * Value: {"host":"<ip>","port":<port>,"ttl":<ttl>} built with yajl_gen.
+ * Value: {"host":"<ip>","port":<port>,"ttl":<ttl>,"registrator_id":"<id>"}
+ *        built with yajl_gen. "registrator_id" is this registrator's
+ *        ownership marker: DNS servers ignore fields they do not know
+ *        (CoreDNS and SkyDNS decode into a struct), and list() reads it
+ *        back, so -cleanup works here too (it only ever touches entries
+ *        whose marker matches the key they sit under).
  *        ttl is always present: the -ttl value, or 0 without -ttl (0 tells
  *        the DNS server to use its default TTL). Older CoreDNS derived a TTL
  *        from the lease ID when "ttl" was absent, hence always written.
@@ -22,8 +27,6 @@
  *        "host:web:80" -> "host-web-80-<12 hex>": readable, at most 63
  *        characters, [a-z0-9-], and two IDs that sanitize alike ("a:b",
  *        "a.b") still differ by the hash of their exact bytes.
- * The original ID cannot be read back from a label, so this adapter has no
- * list() and -cleanup does not apply to it (TTLs cover crashed instances).
  */
 #ifndef RG_ADAPTERS_SKYDNS_H
 #define RG_ADAPTERS_SKYDNS_H
@@ -48,7 +51,12 @@ int rg_skydns_base(const char *domain, struct rg_buf *out, char *err);
 int rg_skydns_name(const char *name, char out[RG_SKYDNS_LABEL_MAX + 1]);
 /* Appends "<base>/<name>/<id-label>" (name lower-cased and checked). */
 int rg_skydns_key(struct rg_buf *out, const char *base, const char *name, const char *id);
-/* Appends {"host":"<ip>","port":<port>,"ttl":<ttl>}. */
-int rg_skydns_value(struct rg_buf *out, const char *ip, int port, long ttl);
+/* Appends {"host":"<ip>","port":<port>,"ttl":<ttl>,"registrator_id":"<id>"}
+ * (no marker when id is NULL). */
+int rg_skydns_value(struct rg_buf *out, const char *ip, int port, long ttl, const char *id);
+/* One listed entry back into a service (id, name, ip, port): RG_OK only for
+ * "<base>/<name>/<label>" whose value carries a registrator_id that derives
+ * that label; RG_EINVAL for anything else (someone else's entry). */
+int rg_skydns_parse_entry(const char *base, const char *key, const char *value, struct rg_service *out);
 
 #endif /* RG_ADAPTERS_SKYDNS_H */

@@ -31,7 +31,9 @@ Test(skydns, v3_keys_follow_the_layout_and_are_leased) {
   rg_skydns_id_label(s.id, label);
   snprintf(key, sizeof key, "%s/web/%s", base, label);
   char *v = et3_get(ET_ENDPOINT, key);
-  cr_assert(v && strcmp(v, "{\"host\":\"10.0.0.7\",\"port\":8080,\"ttl\":30}") == 0, "%s = %s", key, v);
+  cr_assert(v && strcmp(v, "{\"host\":\"10.0.0.7\",\"port\":8080,\"ttl\":30,"
+                          "\"registrator_id\":\"testhost:web-1:80\"}") == 0,
+            "%s = %s", key, v);
   free(v);
   cr_assert_eq(strncmp(label, "testhost-web-1-80-", 18), 0, "%s", label);
   char *lease = et3_lease(ET_ENDPOINT, key);
@@ -39,7 +41,19 @@ Test(skydns, v3_keys_follow_the_layout_and_are_leased) {
   free(lease);
   char err2[RG_ERRBUF] = "";
   cr_assert_eq(e.a->refresh(e.st, err2), RG_OK, "%s", err2);
-  cr_assert_null(e.a->list, "no list: IDs cannot be read back from labels");
+  /* list() reads our entries back through the registrator_id marker, and
+   * leaves an entry without it (another writer's) alone */
+  free(it_sh_ok("ETCDCTL_API=3 etcdctl --endpoints=" ET_ENDPOINT " put %s/other/x "
+                "'{\"host\":\"10.9.9.9\",\"port\":1}' >/dev/null", base));
+  struct rg_service_list found = {0};
+  cr_assert_eq(e.a->list(e.st, &found, err), RG_OK, "%s", err);
+  cr_assert_eq(found.n, 1);
+  cr_expect_str_eq(found.items[0].id, "testhost:web-1:80");
+  cr_expect_str_eq(found.items[0].name, "web");
+  cr_expect_str_eq(found.items[0].ip, "10.0.0.7");
+  cr_expect_eq(found.items[0].port, 8080);
+  rg_service_list_free(&found);
+  free(it_sh_ok("ETCDCTL_API=3 etcdctl --endpoints=" ET_ENDPOINT " del %s/other/x >/dev/null", base));
 
   struct rg_service bad = et_svc("testhost:x:80", "my_app", "10.0.0.7", 80);
   cr_assert_eq(e.a->register_service(e.st, &bad, err), RG_EINVAL);
@@ -64,7 +78,9 @@ Test(skydns, v2_keys_follow_the_layout) {
   snprintf(key, sizeof key, "%s/dns/%s", base, label);
   long ttl = -1;
   char *v = et2_get(ET_ENDPOINT, key, &ttl);
-  cr_assert(v && strcmp(v, "{\"host\":\"fd00::53\",\"port\":53,\"ttl\":0}") == 0, "%s = %s", key, v);
+  cr_assert(v && strcmp(v, "{\"host\":\"fd00::53\",\"port\":53,\"ttl\":0,"
+                          "\"registrator_id\":\"testhost:dns:53:udp\"}") == 0,
+            "%s = %s", key, v);
   cr_assert_eq(ttl, 0, "no -ttl: a permanent key");
   free(v);
   et_dereg(&e, &s);

@@ -37,12 +37,36 @@ Test(skydns, key_and_value_bytes) {
   cr_assert_eq(strncmp(label, "myhost-web1-80-", 15), 0, "%s", label);
   cr_assert_eq(strlen(label), 15 + 12);
   rg_buf_reset(&b);
-  cr_assert_eq(rg_skydns_value(&b, "10.0.0.5", 8080, 30), RG_OK);
-  cr_assert_str_eq(b.data, "{\"host\":\"10.0.0.5\",\"port\":8080,\"ttl\":30}");
+  cr_assert_eq(rg_skydns_value(&b, "10.0.0.5", 8080, 30, "myhost:web1:80"), RG_OK);
+  cr_assert_str_eq(b.data, "{\"host\":\"10.0.0.5\",\"port\":8080,\"ttl\":30,"
+                           "\"registrator_id\":\"myhost:web1:80\"}");
   rg_buf_reset(&b);
-  cr_assert_eq(rg_skydns_value(&b, "fd00::5", 53, 0), RG_OK);
+  cr_assert_eq(rg_skydns_value(&b, "fd00::5", 53, 0, NULL), RG_OK);
   cr_assert_str_eq(b.data, "{\"host\":\"fd00::5\",\"port\":53,\"ttl\":0}");
   rg_buf_free(&b);
+}
+
+Test(skydns, listed_entries_are_ours_only_when_the_marker_matches_the_key) {
+  char label[64], key[160];
+  rg_skydns_id_label("h:web:80", label);
+  snprintf(key, sizeof key, "/skydns/local/skydns/web/%s", label);
+  const char *mine = "{\"host\":\"10.0.0.5\",\"port\":8080,\"ttl\":0,\"registrator_id\":\"h:web:80\"}";
+  struct rg_service s;
+  cr_assert_eq(rg_skydns_parse_entry("/skydns/local/skydns", key, mine, &s), RG_OK);
+  cr_expect_str_eq(s.id, "h:web:80");
+  cr_expect_str_eq(s.name, "web");
+  cr_expect_str_eq(s.ip, "10.0.0.5");
+  cr_expect_eq(s.port, 8080);
+  rg_service_clear(&s);
+  /* no marker, a marker of another key, deeper keys, garbage: not ours */
+  cr_expect_eq(rg_skydns_parse_entry("/skydns/local/skydns", key, "{\"host\":\"1.2.3.4\",\"port\":1}", &s),
+               RG_EINVAL);
+  cr_expect_eq(rg_skydns_parse_entry("/skydns/local/skydns", "/skydns/local/skydns/web/other", mine, &s),
+               RG_EINVAL);
+  cr_expect_eq(rg_skydns_parse_entry("/skydns/local/skydns", "/skydns/local/skydns/a/web/x", mine, &s),
+               RG_EINVAL);
+  cr_expect_eq(rg_skydns_parse_entry("/skydns/local/skydns", key, "not json", &s), RG_EINVAL);
+  cr_expect_eq(rg_skydns_parse_entry("/skydns/local/skydns", "/elsewhere/web/x", mine, &s), RG_EINVAL);
 }
 
 Test(skydns, id_label_of_a_known_id_is_fixed) {
