@@ -23,8 +23,18 @@ struct rg_docker {
   long connect_ms, request_ms;
   char version[16]; /* negotiated, "" until pinged */
   char server_version[16];
+  const volatile int *cancel; /* non-zero: abandon the request in flight */
   char curl_err[CURL_ERROR_SIZE];
 };
+
+void rg_docker_set_cancel(struct rg_docker *d, const volatile int *cancel) { d->cancel = cancel; }
+
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow) {
+  (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+  const struct rg_docker *d = ud;
+  return d->cancel && *d->cancel ? 1 : 0;
+}
 
 /* ---- DOCKER_HOST ---- */
 
@@ -325,6 +335,11 @@ static int get(struct rg_docker *d, const char *path, size_t max, bool headers, 
   curl_easy_reset(h); /* keeps the live connection */
   set_common(d, h, url.data);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, d->request_ms);
+  if (d->cancel) {
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, d);
+  }
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
   if (headers) {
@@ -341,6 +356,8 @@ static int get(struct rg_docker *d, const char *path, size_t max, bool headers, 
   if (rc == CURLE_WRITE_ERROR && s->too_big)
     return rg_err(err, RG_ETOOBIG, "Docker at %s: %s: response exceeds %zu bytes", d->endpoint,
                   what, max);
+  if (rc == CURLE_ABORTED_BY_CALLBACK)
+    return rg_err(err, RG_ESTOPPED, "Docker at %s: %s: abandoned (stopping)", d->endpoint, what);
   if (rc != CURLE_OK) return transfer_error(d, h, rc, what, d->curl_err, err);
   return RG_OK;
 }

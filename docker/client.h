@@ -53,6 +53,11 @@ void rg_docker_close(struct rg_docker *d);
  * connect timeout. */
 void rg_docker_set_timeouts(struct rg_docker *d, long connect_ms, long request_ms);
 
+/* A flag watched during requests: when it turns non-zero the request in
+ * flight is abandoned with RG_ESTOPPED (so a hung dockerd cannot delay a
+ * stop). Borrowed; NULL to stop watching. */
+void rg_docker_set_cancel(struct rg_docker *d, const volatile int *cancel);
+
 /* The endpoint for messages, e.g. "unix:///var/run/docker.sock" or
  * "tcp://127.0.0.1:2375". Borrowed, valid until rg_docker_close(). */
 const char *rg_docker_endpoint(const struct rg_docker *d);

@@ -166,6 +166,7 @@ int rg_daemon_create(struct rg_daemon **out, struct rg_settings *s, char *err) {
    * registry must answer (after -retry-attempts) as registrator did. */
   int rc = rg_settings_prepare(s, err);
   if (rc == RG_OK) rc = rg_docker_open(&d, s->cred.docker_host, &s->log, err);
+  if (rc == RG_OK) rg_docker_set_cancel(d, &s->cancel);
   if (rc == RG_OK) rc = rg_registry_connect(&r, s, err);
   if (rc == RG_OK) {
     rc = rg_daemon_new(out, d, r, &s->cfg, &s->mo, &s->log, err); /* owns d and r now */

@@ -269,7 +269,7 @@ static void stream_open(struct rg_daemon *d) {
     long code = 0;
     curl_multi_perform(d->multi, &running);
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
-    if (code != 0 || running == 0) break;
+    if (code != 0 || running == 0 || (d->cancel && *d->cancel)) break;
     curl_multi_poll(d->multi, NULL, 0, 20, NULL);
   }
   d->stream_since = now_ms();
@@ -339,6 +339,7 @@ int rg_daemon_run(struct rg_daemon *d, char *err) {
   while (!d->stop) {
     now = now_ms();
     if (d->stream == NULL && now >= d->next_stream_try) stream_open(d);
+    stream_check(d); /* a stream that ended inside stream_open: no fd would wake the poll */
     if (d->resync_now || (d->next_resync && now >= d->next_resync)) resync(d);
     else if (d->next_retry && now >= d->next_retry) apply(d);
     if (d->next_refresh && now >= d->next_refresh) {
