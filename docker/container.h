@@ -46,6 +46,9 @@ struct rg_container {
   size_t nports;
   struct rg_network *networks;
   size_t nnetworks;
+  struct rg_port *requested; /* HostConfig.PortBindings as asked at create time
+                                (HostPort "" when Docker picks one), document order */
+  size_t nrequested;
   char *ip; /* top-level NetworkSettings.IPAddress ("" when absent/newer engines) */
   bool running;            /* State.Running */
   int exit_code;           /* State.ExitCode */

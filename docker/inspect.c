@@ -168,10 +168,11 @@ static int parse_port_key(const char *key, const char *where, struct port_entry 
   return RG_OK;
 }
 
-static int parse_bindings(yajl_val list, const char *key, struct rg_port *p, char *err) {
+static int parse_bindings(yajl_val list, const char *where, const char *key, struct rg_port *p,
+                          char *err) {
   if (list == NULL || YAJL_IS_NULL(list)) return RG_OK; /* exposed only */
   if (!YAJL_IS_ARRAY(list))
-    return rg_err(err, RG_EPROTO, "inspect: NetworkSettings.Ports[\"%.64s\"] is not an array", key);
+    return rg_err(err, RG_EPROTO, "inspect: %s[\"%.64s\"] is not an array", where, key);
   if (list->u.array.len == 0) return RG_OK;
   p->bindings = calloc(list->u.array.len, sizeof *p->bindings);
   if (p->bindings == NULL) return rg_err(err, RG_ENOMEM, "inspect: out of memory");
@@ -179,12 +180,11 @@ static int parse_bindings(yajl_val list, const char *key, struct rg_port *p, cha
     yajl_val b = list->u.array.values[i];
     char path[128];
     if (!YAJL_IS_OBJECT(b))
-      return rg_err(err, RG_EPROTO,
-                    "inspect: NetworkSettings.Ports[\"%.64s\"][%zu] is not an object", key, i);
+      return rg_err(err, RG_EPROTO, "inspect: %s[\"%.64s\"][%zu] is not an object", where, key, i);
     struct rg_port_binding *pb = &p->bindings[p->nbindings++];
-    snprintf(path, sizeof path, "NetworkSettings.Ports[\"%.64s\"][%zu].HostIp", key, i);
+    snprintf(path, sizeof path, "%s[\"%.64s\"][%zu].HostIp", where, key, i);
     int rc = get_string(b, "HostIp", path, "", &pb->host_ip, err);
-    snprintf(path, sizeof path, "NetworkSettings.Ports[\"%.64s\"][%zu].HostPort", key, i);
+    snprintf(path, sizeof path, "%s[\"%.64s\"][%zu].HostPort", where, key, i);
     if (rc == RG_OK) rc = get_string(b, "HostPort", path, "", &pb->host_port, err);
     if (rc) return rc;
   }
@@ -211,7 +211,7 @@ static int collect_ports(yajl_val obj, bool published, const char *where, struct
     (*n)++;
     int rc = parse_port_key(obj->u.object.keys[i], where, e, err);
     if (rc == RG_OK && published)
-      rc = parse_bindings(obj->u.object.values[i], obj->u.object.keys[i], &e->p, err);
+      rc = parse_bindings(obj->u.object.values[i], where, obj->u.object.keys[i], &e->p, err);
     if (rc) return rc;
   }
   return RG_OK;
@@ -243,6 +243,29 @@ static int parse_ports(yajl_val config, yajl_val settings, struct rg_container *
     if (last && strcmp(es[i].p.port, last->port) == 0 && strcmp(es[i].p.proto, last->proto) == 0)
       continue;
     c->ports[c->nports++] = es[i].p;
+    memset(&es[i].p, 0, sizeof es[i].p);
+  }
+  for (size_t i = 0; i < n; i++) port_clear(&es[i].p);
+  free(es);
+  return rc;
+}
+
+/* HostConfig.PortBindings: what was asked for at create time (a HostPort
+ * may be empty: Docker picks one at start). Kept apart from the ports. */
+static int parse_requested(yajl_val host, struct rg_container *c, char *err) {
+  yajl_val obj = NULL;
+  int rc = get_object(host, "PortBindings", "HostConfig.PortBindings", false, &obj, err);
+  if (rc || obj == NULL || obj->u.object.len == 0) return rc;
+  if (obj->u.object.len > RG_CONTAINER_MAX_PORTS)
+    return rg_err(err, RG_ETOOBIG, "inspect: more than %d port bindings", RG_CONTAINER_MAX_PORTS);
+  struct port_entry *es = calloc(obj->u.object.len, sizeof *es);
+  if (es == NULL) return rg_err(err, RG_ENOMEM, "inspect: out of memory");
+  size_t n = 0;
+  rc = collect_ports(obj, true, "HostConfig.PortBindings", es, &n, err);
+  if (rc == RG_OK && (c->requested = calloc(n, sizeof *c->requested)) == NULL)
+    rc = rg_err(err, RG_ENOMEM, "inspect: out of memory");
+  for (size_t i = 0; rc == RG_OK && i < n; i++) {
+    c->requested[c->nrequested++] = es[i].p;
     memset(&es[i].p, 0, sizeof es[i].p);
   }
   for (size_t i = 0; i < n; i++) port_clear(&es[i].p);
@@ -339,6 +362,7 @@ static int parse_root(yajl_val root, struct rg_container *c, char *err) {
   if (rc == RG_OK) rc = parse_env(config, &c->env, err);
   if (rc == RG_OK) rc = parse_labels(config, &c->labels, err);
   if (rc == RG_OK) rc = parse_ports(config, settings, c, err);
+  if (rc == RG_OK) rc = parse_requested(host, c, err);
   if (rc == RG_OK) rc = parse_networks(settings, c, err);
   if (rc == RG_OK) rc = parse_state(root, c, err);
   return rc;
@@ -392,6 +416,8 @@ void rg_container_free(struct rg_container *c) {
   rg_kvlist_free(&c->labels);
   for (size_t i = 0; i < c->nports; i++) port_clear(&c->ports[i]);
   free(c->ports);
+  for (size_t i = 0; i < c->nrequested; i++) port_clear(&c->requested[i]);
+  free(c->requested);
   for (size_t i = 0; i < c->nnetworks; i++) {
     free(c->networks[i].name);
     free(c->networks[i].ip);

@@ -14,6 +14,7 @@
 
 #define MAX_EVENT_LINE (256 * 1024)   /* one Docker event; real ones are < 4 KiB */
 #define MAX_QUEUED_EVENTS 4096        /* past this, drop the queue and resync */
+#define MAX_PREDICTIONS 256           /* created, not yet started containers */
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 30000         /* Docker reconnects */
 
@@ -21,6 +22,12 @@ struct queued_event {
   char *action;
   char *id;
   int exit_code;
+};
+
+/* The services a created container will have at start (rg_model_predict). */
+struct prediction {
+  char *id;
+  struct rg_service_list services;
 };
 
 struct rg_daemon {
@@ -47,6 +54,8 @@ struct rg_daemon {
   void *reload_ud;
   volatile int *cancel;
   struct rg_strlist known; /* containers read into desired, sorted by id */
+  struct prediction predictions[MAX_PREDICTIONS]; /* a ring, oldest overwritten */
+  size_t next_prediction;
   bool full_resync;        /* next resync reads every container again */
 };
 
@@ -153,6 +162,54 @@ static int refresh_container(struct rg_daemon *d, const char *id) {
   return rc;
 }
 
+/* ---- predictions: register at `start` without waiting for an inspect ---- */
+
+static void apply(struct rg_daemon *d);
+
+static void prediction_clear(struct prediction *p) {
+  free(p->id);
+  rg_service_list_free(&p->services);
+  p->id = NULL;
+}
+
+static struct prediction *prediction_find(struct rg_daemon *d, const char *id) {
+  for (size_t i = 0; i < MAX_PREDICTIONS; i++)
+    if (d->predictions[i].id && strcmp(d->predictions[i].id, id) == 0) return &d->predictions[i];
+  return NULL;
+}
+
+/* At `create`: what the container will register once started, when that is
+ * already certain (explicit host ports). Anything else waits for `start`. */
+static void predict(struct rg_daemon *d, const char *id) {
+  struct rg_container *c = NULL;
+  char err[RG_ERRBUF] = "";
+  if (rg_docker_inspect(d->docker, id, &c, err) != RG_OK) return; /* start will inspect */
+  struct prediction *p = &d->predictions[d->next_prediction];
+  prediction_clear(p);
+  if (rg_model_predict(c, d->mo, d->log, &p->services, err) == RG_OK && (p->id = rg_strdup(id)) != NULL)
+    d->next_prediction = (d->next_prediction + 1) % MAX_PREDICTIONS;
+  else
+    rg_service_list_free(&p->services);
+  rg_container_free(c);
+}
+
+/* At `start`: writes the predicted services at once, then reads the
+ * container anyway, so that anything the prediction got wrong is corrected
+ * by the same event. */
+static void start_container(struct rg_daemon *d, const char *id) {
+  struct prediction *p = prediction_find(d, id);
+  if (p != NULL) {
+    drop_container(d, id);
+    int rc = RG_OK;
+    for (size_t i = 0; rc == RG_OK && i < p->services.n; i++)
+      rc = rg_service_list_upsert(&d->desired, &p->services.items[i]);
+    rg_log(d->log, RG_LOG_DEBUG, "container %.12s started: writing its create-time prediction", id);
+    prediction_clear(p);
+    if (rc == RG_OK && d->next_retry == 0) apply(d);
+  }
+  refresh_container(d, id);
+}
+
 /* Whether a die with this exit code deregisters (registrator's rule). */
 static bool should_deregister(const struct rg_daemon *d, int exit_code) {
   if (d->cfg->deregister_mode == RG_DEREGISTER_ALWAYS) return true;
@@ -162,8 +219,12 @@ static bool should_deregister(const struct rg_daemon *d, int exit_code) {
 static void handle_event(struct rg_daemon *d, const struct queued_event *e) {
   const char *a = e->action;
   rg_log(d->log, RG_LOG_DEBUG, "event %s %.12s", a, e->id);
-  if (strcmp(a, "start") == 0 || strcmp(a, "unpause") == 0 || strcmp(a, "rename") == 0 ||
-      strncmp(a, "health_status", 13) == 0) {
+  if (strcmp(a, "create") == 0) {
+    predict(d, e->id);
+  } else if (strcmp(a, "start") == 0) {
+    start_container(d, e->id);
+  } else if (strcmp(a, "unpause") == 0 || strcmp(a, "rename") == 0 ||
+             strncmp(a, "health_status", 13) == 0) {
     refresh_container(d, e->id);
   } else if (strcmp(a, "die") == 0) {
     if (should_deregister(d, e->exit_code)) drop_container(d, e->id);
@@ -171,6 +232,8 @@ static void handle_event(struct rg_daemon *d, const struct queued_event *e) {
                 e->id, e->exit_code);
   } else if (strcmp(a, "destroy") == 0 || strcmp(a, "pause") == 0) {
     drop_container(d, e->id); /* a paused container answers nothing: take it out */
+    struct prediction *p = prediction_find(d, e->id);
+    if (p) prediction_clear(p);
   }
 }
 
@@ -421,6 +484,7 @@ void rg_daemon_destroy(struct rg_daemon *d) {
   free(d->queue);
   rg_service_list_free(&d->desired);
   rg_strlist_free(&d->known);
+  for (size_t i = 0; i < MAX_PREDICTIONS; i++) prediction_clear(&d->predictions[i]);
   if (d->wake[0] >= 0) close(d->wake[0]);
   if (d->wake[1] >= 0) close(d->wake[1]);
   rg_registry_close(d->reg);

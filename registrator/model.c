@@ -342,3 +342,39 @@ int rg_model_services(const struct rg_container *c, const struct rg_container *n
   free(image);
   return rc;
 }
+
+/* The requested bindings of port p, or NULL. */
+static const struct rg_port *requested_of(const struct rg_container *c, const struct rg_port *p) {
+  for (size_t i = 0; i < c->nrequested; i++)
+    if (strcmp(c->requested[i].port, p->port) == 0 && strcmp(c->requested[i].proto, p->proto) == 0)
+      return &c->requested[i];
+  return NULL;
+}
+
+int rg_model_predict(const struct rg_container *c, const struct rg_model_options *opt,
+                     const struct rg_log *log, struct rg_service_list *out, char *err) {
+  if (c == NULL || opt == NULL) return rg_err(err, RG_EINVAL, "model: container and options are required");
+  if (opt->internal || opt->healthy_only || c->network_mode == NULL ||
+      strncmp(c->network_mode, "container:", 10) == 0)
+    return RG_EAGAIN;
+  struct rg_container view = *c; /* shallow: only ports and running differ */
+  struct rg_port *ports = calloc(c->nports ? c->nports : 1, sizeof *ports);
+  if (ports == NULL) return rg_err(err, RG_ENOMEM, "model: out of memory");
+  int rc = RG_OK;
+  for (size_t i = 0; rc == RG_OK && i < c->nports; i++) {
+    /* an empty HostIp reads as unspecified, as Docker's 0.0.0.0 / :: do */
+    const struct rg_port *req = requested_of(c, &c->ports[i]);
+    ports[i] = c->ports[i];
+    ports[i].bindings = req ? req->bindings : NULL;
+    ports[i].nbindings = req ? req->nbindings : 0;
+    for (size_t k = 0; k < ports[i].nbindings; k++)
+      if (!set(ports[i].bindings[k].host_port)) rc = RG_EAGAIN; /* Docker picks it at start */
+  }
+  if (rc == RG_OK) {
+    view.ports = ports;
+    view.running = true;
+    rc = rg_model_services(&view, NULL, opt, log, out, err);
+  }
+  free(ports);
+  return rc;
+}

@@ -33,4 +33,13 @@ int rg_model_services(const struct rg_container *c, const struct rg_container *n
                       const struct rg_model_options *opt, const struct rg_log *log,
                       struct rg_service_list *out, char *err);
 
+/* The services a created (not yet started) container will have once it
+ * starts, predicted from HostConfig.PortBindings, so that the daemon can
+ * register at `start` without another inspect. RG_EAGAIN (nothing appended)
+ * when the outcome depends on what only the start decides: a port without
+ * an explicit host port, -internal, -healthy-only, or a container:<id>
+ * network. Otherwise as rg_model_services. */
+int rg_model_predict(const struct rg_container *c, const struct rg_model_options *opt,
+                     const struct rg_log *log, struct rg_service_list *out, char *err);
+
 #endif /* RG_REGISTRATOR_MODEL_H */

@@ -159,3 +159,34 @@ Test(daemon, sighup_rereads_the_config_file) {
   it_daemon_finish(&d, IT_ETCD);
   unlink(cfg);
 }
+
+Test(daemon, explicit_ports_are_registered_from_the_create_time_prediction) {
+  struct it_daemon d;
+  it_daemon_init(&d, "rgt-pred");
+  char name[128], key[512], val[64], key2[512];
+  snprintf(name, sizeof name, "%s-web", d.tag);
+  unlink(d.log);
+  d.pid = it_spawn(d.log, "env RG_DEBUG=1 %s -hostname testhost etcd://" IT_ETCD "%s", it_bin(),
+                   d.prefix);
+  cr_assert(it_daemon_logged(&d, "listening for Docker events", 10));
+  /* an explicit host port: known at create; an ephemeral one: only at start */
+  free(it_sh_ok("docker run -d --name %s -p 127.0.0.1:18391:80 -p 127.0.0.1::81 "
+                "-l SERVICE_80_NAME=pred -l SERVICE_81_NAME=late " IT_IMG " httpd -f -p 80 >/dev/null",
+                name));
+  snprintf(key, sizeof key, "%s/pred/testhost:%s:80", d.prefix, name);
+  cr_expect(it_etcd_wait(IT_ETCD, key, "127.0.0.1:18391", 10), "explicit port not registered");
+  snprintf(key2, sizeof key2, "%s/late/testhost:%s:81", d.prefix, name);
+  snprintf(val, sizeof val, "127.0.0.1:%ld", it_host_port(name, "81/tcp"));
+  cr_expect(it_etcd_wait(IT_ETCD, key2, val, 10), "ephemeral port not registered");
+  /* an ephemeral port makes the prediction decline: only the inspect registers */
+  cr_expect_not(it_daemon_logged(&d, "create-time prediction", 0), "predicted an ephemeral port");
+
+  char name2[128], key3[512];
+  snprintf(name2, sizeof name2, "%s-web2", d.tag);
+  free(it_sh_ok("docker run -d --name %s -p 127.0.0.1:18392:80 -l SERVICE_NAME=pred2 " IT_IMG
+                " httpd -f -p 80 >/dev/null", name2));
+  snprintf(key3, sizeof key3, "%s/pred2/testhost:%s:80", d.prefix, name2);
+  cr_expect(it_etcd_wait(IT_ETCD, key3, "127.0.0.1:18392", 10));
+  cr_expect(it_daemon_logged(&d, "create-time prediction", 5), "the prediction was not used");
+  it_daemon_finish(&d, IT_ETCD);
+}

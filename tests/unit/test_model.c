@@ -738,3 +738,40 @@ Test(model, metadata_collect_resolves_one_port) {
   rg_meta_free(&m);
   rg_container_free(c);
 }
+
+/* ---- prediction at create time ---- */
+
+Test(model, created_container_with_explicit_bindings_predicts_what_start_gives) {
+  struct rg_model_options opt = defaults();
+  struct rg_container *c = load("created-explicit");
+  cr_assert_not(c->running);
+  cr_assert_eq(c->nrequested, 2);
+  struct rg_service_list l = {0};
+  cr_assert_eq(rg_model_predict(c, &opt, NULL, &l, NULL), RG_OK);
+  cr_assert_eq(l.n, 2);
+  rg_service_list_sort(&l);
+  assert_service(&l.items[0], "host1:rgt-fix-created-explicit:80", "pred-80", "127.0.0.1", 38104, "tcp");
+  assert_service(&l.items[1], "host1:rgt-fix-created-explicit:81", "pred-81", DEFAULT_IP, 38105, "tcp");
+  rg_service_list_free(&l);
+  struct rg_service_list none = model(c, NULL, &opt);
+  cr_assert_eq(none.n, 0, "the model itself still registers only running containers");
+  done(&none);
+  rg_container_free(c);
+}
+
+Test(model, prediction_declines_what_only_the_start_decides) {
+  struct rg_model_options opt = defaults();
+  struct rg_service_list l = {0};
+  struct rg_container *c = load("created-ephemeral");
+  cr_assert_eq(rg_model_predict(c, &opt, NULL, &l, NULL), RG_EAGAIN, "Docker picks the host port");
+  cr_assert_eq(l.n, 0);
+  rg_container_free(c);
+  c = load("created-explicit");
+  opt.internal = true;
+  cr_assert_eq(rg_model_predict(c, &opt, NULL, &l, NULL), RG_EAGAIN, "-internal needs the start's IP");
+  opt.internal = false;
+  opt.healthy_only = true;
+  cr_assert_eq(rg_model_predict(c, &opt, NULL, &l, NULL), RG_EAGAIN);
+  cr_assert_eq(l.n, 0);
+  rg_container_free(c);
+}
