@@ -80,6 +80,7 @@ test: servers
 	ASAN_OPTIONS=detect_leaks=1 tests/run.sh build/asan/unit-tests -j$(TEST_JOBS)
 	RG_BIN=build/asan/registrator ASAN_OPTIONS=detect_leaks=1 tests/run.sh build/integration-tests -j$(TEST_JOBS)
 	RG_BIN=build/asan/registrator ASAN_OPTIONS=detect_leaks=1 tests/run.sh build/fault-tests -j1
+	$(MAKE) fuzz-replay
 	tests/image/test-image.sh
 
 # The fault tests alone (they restart dockerd: nothing else may run meanwhile).

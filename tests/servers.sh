@@ -16,7 +16,7 @@ DOCKER_SOCK=/var/run/docker.sock
 ETCD_URL=http://127.0.0.1:2379
 IMAGE=local/busybox
 PACKAGES="docker.io etcd-server etcd-client busybox-static libcurl4-openssl-dev
-  libyajl-dev libconfig-dev libcriterion-dev jq pkg-config gcc g++ make python3 openssl binutils curl"
+  libyajl-dev libconfig-dev libcriterion-dev jq pkg-config gcc g++ make python3 openssl binutils curl valgrind"
 
 log() { printf 'servers: %s\n' "$*" >&2; }
 

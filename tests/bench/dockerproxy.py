@@ -10,7 +10,8 @@ client->server bytes into HTTP requests to count them by kind:
     GET /v1.41/containers/<64 hex>/json  -> "GET /containers/{id}/json"
 
 Counters: connect to LISTEN_SOCK + ".stats"; the proxy writes one JSON object
-({"total": n, "connections": n, "by_kind": {...}}) and closes.
+({"total": n, "connections": n, "by_kind": {...}, "inspects": {id: n}}) and
+closes.
 
 --trace FILE appends one line per observation, for latency breakdowns:
     <time_ns> req <conn> <method> <path>     a request fully received from the client
@@ -47,16 +48,20 @@ class Stats:
         self.total = 0
         self.connections = 0
         self.by_kind = {}
+        self.inspects = {}  # container id (as the client wrote it) -> inspect count
 
-    def count(self, kind):
+    def count(self, kind, target):
         with self.lock:
             self.total += 1
             self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+            if kind == "GET /containers/{id}/json":
+                ident = target.split("?", 1)[0].rstrip("/").split("/")[-2]
+                self.inspects[ident] = self.inspects.get(ident, 0) + 1
 
     def snapshot(self):
         with self.lock:
             return {"total": self.total, "connections": self.connections,
-                    "by_kind": dict(self.by_kind)}
+                    "by_kind": dict(self.by_kind), "inspects": dict(self.inspects)}
 
 
 class RequestParser:
@@ -198,7 +203,7 @@ class Proxy:
         state = {"events": False}
 
         def on_request(method, target):
-            self.stats.count(kind_of(method, target))
+            self.stats.count(kind_of(method, target), target)
             if target.split("?", 1)[0].endswith("/events"):
                 state["events"] = True
             if self.trace_file:

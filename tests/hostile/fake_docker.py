@@ -11,8 +11,9 @@ misbehaves as EVENTS_MODE says:
 
     garbage     one line that is not JSON, then silence
     wrongtypes  one event whose Action is a number, then silence
-    hugeline    one line of 50 MB without a newline (sent until the peer hangs up)
-    bigevents   50 MB of valid, useless ~200 KB events, then silence
+    hugeline    after 2.5 s, one line of 50 MB without a newline (sent until
+                the peer hangs up)
+    bigevents   after 2.5 s, 50 MB of valid, useless ~200 KB events, then silence
     stall       the headers and nothing else, forever
     close       the headers and the terminating chunk: a clean end
     cut         half an event, then the connection is closed mid-chunk
@@ -67,10 +68,12 @@ class Handler(socketserver.StreamRequestHandler):
             elif MODE == "wrongtypes":
                 self.chunk(b'{"Type":"container","Action":5,"Actor":{"ID":"x"}}\n')
             elif MODE == "hugeline":
+                time.sleep(2.5)  # lets the test read the daemon's memory first
                 piece = b"A" * (64 * 1024)
                 while self.sent < 50 * MB:
                     self.chunk(piece)
             elif MODE == "bigevents":
+                time.sleep(2.5)
                 pad = "p" * (200 * 1024)
                 for i in range(256):  # 256 x 200 KiB = 50 MiB
                     ev = {"Type": "container", "Action": "exec_start: true", "status": "exec_start",
