@@ -40,6 +40,7 @@ int rg_safename_check(const char *s, const char **why) {
     i += l;
   }
   if (strcmp(s, ".") == 0) return *why = "is \".\"", RG_EINVAL;
+  if (s[0] == '.') return *why = "starts with '.' (a hidden key segment)", RG_EINVAL;
   return RG_OK;
 }
 

@@ -25,7 +25,8 @@ corpus_dirs() {
     config) echo "$dir/seeds/config" ;;
     uri | cli) echo "$here/seeds/$t" ;;
   esac
-  echo "$here/regressions/$t"
+  # git keeps no empty folders: a target without regressions has none
+  if [ -d "$here/regressions/$t" ]; then echo "$here/regressions/$t"; fi
 }
 
 max_len() {

@@ -76,7 +76,7 @@ Test(etcd, name_validation_rejects_escapes) {
   longname[sizeof longname - 1] = '\0';
   const char *bad[] = {"",          "a/b",        "/",         "..",         ".",        "x..y",
                        "../../etc", "a\nb",       "a\x7f",     "\xc3\x28",   "\xe0\x80\xaf", /* overlong '/' */
-                       "\xed\xa0\x80", /* surrogate */ "\xf4\x90\x80\x80", "\xff", longname};
+                       "\xed\xa0\x80", /* surrogate */ "\xf4\x90\x80\x80", "\xff", longname, ".hidden"};
   for (size_t i = 0; i < RG_ARRAY_LEN(bad); i++) {
     const char *why = NULL;
     cr_assert_eq(rg_safename_check(bad[i], &why), RG_EINVAL, "bad[%zu] accepted", i);
