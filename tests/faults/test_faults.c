@@ -105,12 +105,26 @@ static bool fault_etcd_up(void *ud) {
   return st == 0;
 }
 
-Test(faults, registry_killed_and_hung_catches_up_within_a_retry_interval) {
-  char dir[128];
-  snprintf(dir, sizeof dir, "/tmp/%s", it_name("rgt-fetcd"));
+/* A private etcd with a new data folder (named into dir), answering. */
+static long fault_etcd_fresh(char *dir, size_t size) {
+  snprintf(dir, size, "/tmp/%s", it_name("rgt-fetcd"));
   free(it_sh(NULL, "rm -rf %s", dir));
   long etcd = fault_etcd_start(dir);
   cr_assert(it_wait(20, fault_etcd_up, NULL), "private etcd did not start");
+  return etcd;
+}
+
+/* Stops it (resuming it first if it was stopped) and removes its data. */
+static void fault_etcd_end(long etcd, const char *dir) {
+  kill((pid_t)etcd, SIGCONT);
+  kill((pid_t)etcd, SIGTERM);
+  it_wait_exit(etcd, 10);
+  free(it_sh(NULL, "rm -rf %s", dir));
+}
+
+Test(faults, registry_killed_and_hung_catches_up_within_a_retry_interval) {
+  char dir[128];
+  long etcd = fault_etcd_fresh(dir, sizeof dir);
 
   struct it_daemon d;
   it_daemon_init(&d, "rgt-regfault");
@@ -140,17 +154,12 @@ Test(faults, registry_killed_and_hung_catches_up_within_a_retry_interval) {
   expect_truth(&d, FAULT_ETCD, 1.0 + 5.0, "after etcd resumed");
 
   it_daemon_stop(&d);
-  kill((pid_t)etcd, SIGTERM);
-  it_wait_exit(etcd, 10);
-  free(it_sh(NULL, "rm -rf %s", dir));
+  fault_etcd_end(etcd, dir);
 }
 
 Test(faults, sigterm_stops_within_a_second_while_the_registry_hangs) {
   char dir[128];
-  snprintf(dir, sizeof dir, "/tmp/%s", it_name("rgt-fetcd"));
-  free(it_sh(NULL, "rm -rf %s", dir));
-  long etcd = fault_etcd_start(dir);
-  cr_assert(it_wait(20, fault_etcd_up, NULL), "private etcd did not start");
+  long etcd = fault_etcd_fresh(dir, sizeof dir);
   struct it_daemon d;
   it_daemon_init(&d, "rgt-hang");
   it_daemon_start(&d, FAULT_ETCD, "-retry-interval 500");
@@ -164,10 +173,7 @@ Test(faults, sigterm_stops_within_a_second_while_the_registry_hangs) {
   cr_expect_eq(it_wait_exit(d.pid, 1.0), 0, "no clean exit within 1 s of SIGTERM with etcd hung");
   d.pid = 0;
   it_daemon_stop(&d);
-  kill((pid_t)etcd, SIGCONT);
-  kill((pid_t)etcd, SIGTERM);
-  it_wait_exit(etcd, 10);
-  free(it_sh(NULL, "rm -rf %s", dir));
+  fault_etcd_end(etcd, dir);
 }
 
 #define CLUSTER "127.0.0.1:22379,127.0.0.1:22479,127.0.0.1:22579"

@@ -200,3 +200,27 @@ Test(daemon, explicit_ports_are_registered_from_the_create_time_prediction) {
   free(id);
   it_daemon_finish(&d, IT_ETCD);
 }
+
+Test(daemon, deregister_on_exit_removes_its_entries_and_the_default_keeps_them) {
+  struct it_daemon d;
+  it_daemon_init(&d, "rgt-exit");
+  char name[128], key[512], val[64];
+  snprintf(name, sizeof name, "%s-web", d.tag);
+  it_run_web(name, "-l SERVICE_NAME=exit");
+  it_daemon_start(&d, IT_ETCD, "");
+  web_key(&d, "exit", name, key, sizeof key, val, sizeof val);
+  cr_assert(it_etcd_wait(IT_ETCD, key, val, 10));
+  it_daemon_stop(&d);
+  char *v = it_etcd_get(IT_ETCD, key);
+  cr_expect_str_eq(v, val, "a plain stop must leave the entry (its TTL reaps it)");
+  free(v);
+  it_daemon_start(&d, IT_ETCD, "-deregister-on-exit");
+  char line[256];
+  snprintf(line, sizeof line, "registered testhost:%s:80", name); /* it owns the entry now */
+  cr_assert(it_daemon_logged(&d, line, 10));
+  it_daemon_stop(&d);
+  v = it_etcd_get(IT_ETCD, key);
+  cr_expect_str_eq(v, "", "-deregister-on-exit left the entry");
+  free(v);
+  it_daemon_finish(&d, IT_ETCD);
+}
