@@ -51,6 +51,14 @@ struct rg_adapter {
               char *err);
   int (*ping)(void *state, char *err);
   int (*register_service)(void *state, const struct rg_service *s, char *err);
+  /* Optional (NULL: the core calls register_service for each service).
+   * Registers svcs[0..n) in as few round trips as the backend allows.
+   * rcs[i] gets each outcome: RG_OK; RG_EINVAL when the service is refused
+   * by validation (errs[i] says why); or the error of the registry that
+   * kept it from being written (message in err). Returns RG_OK when every
+   * service was written or refused, else that registry error. */
+  int (*register_many)(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
+                       char (*errs)[RG_ERRBUF], char *err);
   int (*deregister_service)(void *state, const struct rg_service *s, char *err);
   int (*refresh)(void *state, char *err);                      /* TTL keep-alive */
   int (*list)(void *state, struct rg_service_list *out, char *err); /* for cleanup */

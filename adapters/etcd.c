@@ -122,16 +122,25 @@ static int key_of(struct etcd *e, const struct rg_service *s, struct rg_buf *key
   return RG_OK;
 }
 
+/* rg_etcdkv_entry_fn: the key and value of s, after the checks. */
+static int entry_of(void *state, const struct rg_service *s, struct rg_buf *key, struct rg_buf *value,
+                    char *err) {
+  struct etcd *e = state;
+  int rc = key_of(e, s, key, err);
+  if (rc == RG_OK && s->ip == NULL) rc = rg_err(err, RG_EINVAL, "service %s has no IP address", s->id);
+  if (rc == RG_OK && (rc = rg_etcd_value(value, s->ip, s->port)) != RG_OK) rg_err(err, rc, "out of memory");
+  return rc;
+}
+
 static int etcd_register(void *state, const struct rg_service *s, char *err) {
   struct etcd *e = state;
-  struct rg_buf key = {0}, value = {0};
-  int rc = key_of(e, s, &key, err);
-  if (rc == RG_OK && s->ip == NULL) rc = rg_err(err, RG_EINVAL, "service %s has no IP address", s->id);
-  if (rc == RG_OK && (rc = rg_etcd_value(&value, s->ip, s->port)) != RG_OK) rg_err(err, rc, "out of memory");
-  if (rc == RG_OK) rc = rg_etcdkv_put(e->kv, s->id, key.data, value.data, err);
-  rg_buf_free(&key);
-  rg_buf_free(&value);
-  return rc;
+  return rg_etcdkv_register(e->kv, entry_of, e, s, err);
+}
+
+static int etcd_register_many(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
+                              char (*errs)[RG_ERRBUF], char *err) {
+  struct etcd *e = state;
+  return rg_etcdkv_register_many(e->kv, entry_of, e, svcs, n, rcs, errs, err);
 }
 
 static int etcd_deregister(void *state, const struct rg_service *s, char *err) {
@@ -181,6 +190,7 @@ const struct rg_adapter rg_adapter_etcd = {
     .open = etcd_open,
     .ping = etcd_ping,
     .register_service = etcd_register,
+    .register_many = etcd_register_many,
     .deregister_service = etcd_deregister,
     .refresh = etcd_refresh,
     .list = etcd_list,

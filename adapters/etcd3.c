@@ -82,12 +82,17 @@ static int call_free(struct rg_etcdkv *kv, const char *path, struct rg_buf *body
   return rc;
 }
 
+static int grant(struct rg_etcdkv *kv, char *err);
+
+/* Reachability and credentials; with a TTL also the lease, so that the
+ * first registration costs one round trip, not two. */
 int rg_etcd3_ping(struct rg_etcdkv *kv, const char *prefix, char *err) {
   struct rg_buf body = {0};
   struct rg_http_response r = {0};
   int built = rg_etcd3_range_body(&body, prefix, true, true, true);
   int rc = call_free(kv, "/v3/kv/range", &body, built, &r, err);
   rg_buf_free(&r.body);
+  if (rc == RG_OK && kv->ttl > 0 && kv->lease == 0) rc = grant(kv, err);
   return rc;
 }
 
@@ -108,21 +113,36 @@ static int grant(struct rg_etcdkv *kv, char *err) {
   return RG_OK;
 }
 
-/* One put, attached to the current lease (if any). */
-static int put_once(struct rg_etcdkv *kv, const char *key, const char *value, char *err) {
+/* ops in one request on the current lease (if any): a lone put goes to
+ * /v3/kv/put, anything else into one txn. */
+static int send_ops(struct rg_etcdkv *kv, const struct rg_etcd3_op *ops, size_t n, char *err) {
   struct rg_buf body = {0};
   struct rg_http_response r = {0};
-  int built = rg_etcd3_put_body(&body, key, value, kv->ttl > 0 ? kv->lease : 0);
-  int rc = call_free(kv, "/v3/kv/put", &body, built, &r, err);
+  int64_t lease = kv->ttl > 0 ? kv->lease : 0;
+  bool one = n == 1 && ops[0].value;
+  const char *path = one ? "/v3/kv/put" : "/v3/kv/txn";
+  int built = one ? rg_etcd3_put_body(&body, ops[0].key, ops[0].value, lease)
+                  : rg_etcd3_txn_body(&body, ops, n, lease);
+  int rc = call_free(kv, path, &body, built, &r, err);
+  if (rc == RG_OK && !one && rg_etcd3_parse_txn(r.body.data) != RG_OK)
+    rc = rg_err(err, RG_EPROTO, "etcd %s%s: the transaction did not succeed", rg_http_endpoint(kv->http), path);
   rg_buf_free(&r.body);
   return rc;
 }
 
-/* Puts every remembered key on the current lease. */
+/* Puts every remembered key on the current lease, up to RG_ETCD3_TXN_MAX
+ * in one txn. */
 static int reput_all(struct rg_etcdkv *kv, char *err) {
-  for (size_t i = 0; i < kv->n; i++) {
-    int rc = put_once(kv, kv->items[i].key, kv->items[i].value, err);
-    if (rc) return rc;
+  struct rg_etcd3_op ops[RG_ETCD3_TXN_MAX];
+  size_t n = 0;
+  for (size_t i = 0; i <= kv->n; i++) {
+    const struct rg_etcdkv_entry *e = i < kv->n ? &kv->items[i] : NULL;
+    if (n > 0 && (e == NULL || n == RG_ETCD3_TXN_MAX || rg_etcd3_txn_has(ops, n, e->key))) {
+      int rc = send_ops(kv, ops, n, err);
+      if (rc) return rc;
+      n = 0;
+    }
+    if (e) ops[n++] = (struct rg_etcd3_op){e->key, e->value};
   }
   if (kv->reput && kv->n)
     rg_log(kv->log, RG_LOG_INFO, "etcd: %zu keys written again on lease %lld", kv->n, (long long)kv->lease);
@@ -137,16 +157,21 @@ static int renew(struct rg_etcdkv *kv, char *err) {
   return rc ? rc : reput_all(kv, err);
 }
 
-int rg_etcd3_put(struct rg_etcdkv *kv, const char *key, const char *value, char *err) {
+int rg_etcd3_write(struct rg_etcdkv *kv, const struct rg_etcd3_op *ops, size_t n, char *err) {
   int rc;
   if (kv->ttl > 0 && kv->lease == 0 && (rc = grant(kv, err)) != RG_OK) return rc;
   if (kv->reput && (rc = reput_all(kv, err)) != RG_OK) return rc;
-  rc = put_once(kv, key, value, err);
+  rc = send_ops(kv, ops, n, err);
   if (rc == RG_ENOTFOUND && kv->ttl > 0) { /* "requested lease not found" */
     rg_log(kv->log, RG_LOG_WARN, "etcd lease %lld has expired; granting a new one", (long long)kv->lease);
-    if ((rc = renew(kv, err)) == RG_OK) rc = put_once(kv, key, value, err);
+    if ((rc = renew(kv, err)) == RG_OK) rc = send_ops(kv, ops, n, err);
   }
   return rc;
+}
+
+int rg_etcd3_put(struct rg_etcdkv *kv, const char *key, const char *value, char *err) {
+  struct rg_etcd3_op op = {key, value};
+  return rg_etcd3_write(kv, &op, 1, err);
 }
 
 int rg_etcd3_delete(struct rg_etcdkv *kv, const char *key, char *err) {

@@ -54,15 +54,41 @@ static yajl_gen_status id_field(yajl_gen g, const char *name, int64_t id) {
   return st == yajl_gen_status_ok ? str(g, num) : st;
 }
 
+/* {"key":b64[,"value":b64][,"lease":"<id>"]}: a put, or a delete when value is NULL */
+static yajl_gen_status kv_map(yajl_gen g, const char *key, const char *value, int64_t lease) {
+  yajl_gen_status st = yajl_gen_map_open(g);
+  if (st == yajl_gen_status_ok) st = b64_field(g, "key", key, strlen(key));
+  if (st == yajl_gen_status_ok && value) st = b64_field(g, "value", value, strlen(value));
+  if (st == yajl_gen_status_ok && value && lease != 0) st = id_field(g, "lease", lease);
+  return st == yajl_gen_status_ok ? yajl_gen_map_close(g) : st;
+}
+
 int rg_etcd3_put_body(struct rg_buf *out, const char *key, const char *value, int64_t lease) {
+  yajl_gen g = gen_new();
+  return g ? gen_finish(g, kv_map(g, key, value, lease), out) : RG_ENOMEM;
+}
+
+int rg_etcd3_txn_body(struct rg_buf *out, const struct rg_etcd3_op *ops, size_t n, int64_t lease) {
   yajl_gen g = gen_new();
   if (g == NULL) return RG_ENOMEM;
   yajl_gen_status st = yajl_gen_map_open(g);
-  if (st == yajl_gen_status_ok) st = b64_field(g, "key", key, strlen(key));
-  if (st == yajl_gen_status_ok) st = b64_field(g, "value", value, strlen(value));
-  if (st == yajl_gen_status_ok && lease != 0) st = id_field(g, "lease", lease);
+  if (st == yajl_gen_status_ok) st = str(g, "success");
+  if (st == yajl_gen_status_ok) st = yajl_gen_array_open(g);
+  for (size_t i = 0; st == yajl_gen_status_ok && i < n; i++) {
+    st = yajl_gen_map_open(g);
+    if (st == yajl_gen_status_ok) st = str(g, ops[i].value ? "request_put" : "request_delete_range");
+    if (st == yajl_gen_status_ok) st = kv_map(g, ops[i].key, ops[i].value, lease);
+    if (st == yajl_gen_status_ok) st = yajl_gen_map_close(g);
+  }
+  if (st == yajl_gen_status_ok) st = yajl_gen_array_close(g);
   if (st == yajl_gen_status_ok) st = yajl_gen_map_close(g);
   return gen_finish(g, st, out);
+}
+
+bool rg_etcd3_txn_has(const struct rg_etcd3_op *ops, size_t n, const char *key) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(ops[i].key, key) == 0) return true;
+  return false;
 }
 
 int rg_etcd3_prefix_end(const char *prefix, struct rg_buf *out) {
@@ -96,11 +122,7 @@ int rg_etcd3_range_body(struct rg_buf *out, const char *key, bool prefix, bool k
 
 int rg_etcd3_delete_body(struct rg_buf *out, const char *key) {
   yajl_gen g = gen_new();
-  if (g == NULL) return RG_ENOMEM;
-  yajl_gen_status st = yajl_gen_map_open(g);
-  if (st == yajl_gen_status_ok) st = b64_field(g, "key", key, strlen(key));
-  if (st == yajl_gen_status_ok) st = yajl_gen_map_close(g);
-  return gen_finish(g, st, out);
+  return g ? gen_finish(g, kv_map(g, key, NULL, 0), out) : RG_ENOMEM;
 }
 
 int rg_etcd3_grant_body(struct rg_buf *out, long ttl) {
@@ -190,6 +212,13 @@ int rg_etcd3_parse_keepalive(const char *body, long *ttl) {
   *ttl = (long)t;
   yajl_tree_free(root);
   return RG_OK;
+}
+
+int rg_etcd3_parse_txn(const char *body) {
+  yajl_val root = yajl_tree_parse(body, NULL, 0);
+  int rc = root && get(root, "succeeded", NULL, yajl_t_true) ? RG_OK : RG_EPROTO;
+  yajl_tree_free(root);
+  return rc;
 }
 
 int rg_etcd3_parse_token(const char *body, char **token) {

@@ -18,6 +18,25 @@
 /* v3 ---------------------------------------------------------------- */
 /* {"key":b64,"value":b64} plus ,"lease":"<id>" when lease != 0 */
 int rg_etcd3_put_body(struct rg_buf *out, const char *key, const char *value, int64_t lease);
+
+/* etcd's default --max-txn-ops: the most ops one txn may carry. */
+#define RG_ETCD3_TXN_MAX 128
+
+/* One op of a txn: a put of key = value, or (value NULL) a delete of key.
+ * Strings borrowed. */
+struct rg_etcd3_op {
+  const char *key;
+  const char *value;
+};
+
+/* A /v3/kv/txn body with no compare, only success ops, in order:
+ * {"success":[{"request_put":{"key":b64,"value":b64[,"lease":"<id>"]}},
+ *             {"request_delete_range":{"key":b64}}, ...]}
+ * The lease (when not 0) goes on every put. */
+int rg_etcd3_txn_body(struct rg_buf *out, const struct rg_etcd3_op *ops, size_t n, int64_t lease);
+/* True when one of ops[0..n) is on key: etcd refuses a txn that names a
+ * key twice ("duplicate key given in txn request"). */
+bool rg_etcd3_txn_has(const struct rg_etcd3_op *ops, size_t n, const char *key);
 /* {"key":b64} plus ,"range_end":b64(prefix end) when prefix, plus
  * ,"keys_only":true / ,"count_only":true when asked */
 int rg_etcd3_range_body(struct rg_buf *out, const char *key, bool prefix, bool keys_only,
@@ -38,6 +57,9 @@ int rg_etcd3_parse_grant(const char *body, int64_t *id, long *ttl);
 /* /v3/lease/keepalive answer (bare or wrapped in "result"): *ttl is 0 when
  * the lease has expired (no TTL field). RG_EPROTO on a malformed body. */
 int rg_etcd3_parse_keepalive(const char *body, long *ttl);
+/* /v3/kv/txn answer: RG_OK when the success ops ran ("succeeded":true),
+ * RG_EPROTO otherwise. */
+int rg_etcd3_parse_txn(const char *body);
 /* /v3/auth/authenticate answer: *token is malloc()ed, caller frees. */
 int rg_etcd3_parse_token(const char *body, char **token);
 /* /v3/kv/range answer: appends decoded key/value pairs (no "kvs": none). */

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adapters/etcd_req.h"
+
 int rg_etcdkv_status_error(long status) {
   if (status == 401 || status == 403) return RG_EAUTH;
   if (status == 404) return RG_ENOTFOUND;
@@ -201,6 +203,101 @@ int rg_etcdkv_put(struct rg_etcdkv *kv, const char *id, const char *key, const c
   if ((rc = remember(kv, id, key, value)) != RG_OK)
     return rg_err(err, rc, "cannot remember %s: %s", key, rg_strerror(rc));
   return RG_OK;
+}
+
+/* Adds to ops[*nops..] the ops of items[first..n) while they fit in one txn
+ * (a renamed id: the delete of its old key, then its put); *end gets the
+ * first item left out. RG_ETOOBIG when that item is a new id that would
+ * pass RG_ETCDKV_MAX. */
+static int fill_txn(const struct rg_etcdkv *kv, const struct rg_etcdkv_item *items, size_t first, size_t n,
+                    struct rg_etcd3_op *ops, size_t *nops, size_t *end) {
+  size_t added = 0, i = first;
+  int rc = RG_OK;
+  for (; i < n; i++) {
+    const struct rg_etcdkv_item *it = &items[i];
+    const struct rg_etcdkv_entry *old = rg_etcdkv_find(kv, it->id);
+    const char *gone = old && strcmp(old->key, it->key) != 0 ? old->key : NULL;
+    bool again = false; /* the same id twice: its second put must see the first remembered */
+    for (size_t j = first; j < i && !again; j++) again = strcmp(items[j].id, it->id) == 0;
+    if (again || *nops + (gone ? 2 : 1) > RG_ETCD3_TXN_MAX || rg_etcd3_txn_has(ops, *nops, it->key) ||
+        (gone && rg_etcd3_txn_has(ops, *nops, gone)))
+      break;
+    if (old == NULL && kv->n + added >= RG_ETCDKV_MAX) {
+      rc = RG_ETOOBIG;
+      break;
+    }
+    added += old == NULL;
+    if (gone) ops[(*nops)++] = (struct rg_etcd3_op){gone, NULL};
+    ops[(*nops)++] = (struct rg_etcd3_op){it->key, it->value};
+  }
+  *end = i;
+  return rc;
+}
+
+/* v3: one txn per fill_txn; what each txn wrote is remembered. */
+static int put_many3(struct rg_etcdkv *kv, struct rg_etcdkv_item *items, size_t n, char *err) {
+  struct rg_etcd3_op ops[RG_ETCD3_TXN_MAX];
+  size_t i = 0;
+  int rc = RG_OK;
+  while (rc == RG_OK && i < n) {
+    size_t nops = 0, end;
+    int full = fill_txn(kv, items, i, n, ops, &nops, &end);
+    if (nops && (rc = rg_etcd3_write(kv, ops, nops, err)) != RG_OK) break;
+    for (; rc == RG_OK && i < end; i++) {
+      if ((rc = remember(kv, items[i].id, items[i].key, items[i].value)) != RG_OK)
+        rg_err(err, rc, "cannot remember %s: %s", items[i].key, rg_strerror(rc));
+      else items[i].rc = RG_OK;
+    }
+    if (rc == RG_OK && full)
+      rc = rg_err(err, full, "too many services (more than %d) in one registry", RG_ETCDKV_MAX);
+  }
+  for (; i < n; i++) items[i].rc = rc;
+  return rc;
+}
+
+int rg_etcdkv_put_many(struct rg_etcdkv *kv, struct rg_etcdkv_item *items, size_t n, char *err) {
+  if (kv->version == 3) return put_many3(kv, items, n, err);
+  int rc = RG_OK;
+  size_t i = 0;
+  for (; rc == RG_OK && i < n; i++)
+    rc = items[i].rc = rg_etcdkv_put(kv, items[i].id, items[i].key, items[i].value, err);
+  for (; i < n; i++) items[i].rc = rc;
+  return rc;
+}
+
+int rg_etcdkv_register(struct rg_etcdkv *kv, rg_etcdkv_entry_fn entry, void *ud, const struct rg_service *s,
+                       char *err) {
+  struct rg_buf key = {0}, value = {0};
+  int rc = entry(ud, s, &key, &value, err);
+  if (rc == RG_OK) rc = rg_etcdkv_put(kv, s->id, key.data, value.data, err);
+  rg_buf_free(&key);
+  rg_buf_free(&value);
+  return rc;
+}
+
+int rg_etcdkv_register_many(struct rg_etcdkv *kv, rg_etcdkv_entry_fn entry, void *ud,
+                            const struct rg_service *const *svcs, size_t n, int *rcs, char (*errs)[RG_ERRBUF],
+                            char *err) {
+  struct rg_etcdkv_item *items = calloc(n ? n : 1, sizeof *items);
+  struct rg_buf *bufs = calloc(n ? 2 * n : 1, sizeof *bufs); /* key, value of each service */
+  int rc = items && bufs ? RG_OK : rg_err(err, RG_ENOMEM, "out of memory");
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    errs[i][0] = '\0';
+    if ((rcs[i] = rc) != RG_OK) continue; /* nothing is sent after a failure here */
+    rcs[i] = entry(ud, svcs[i], &bufs[2 * i], &bufs[2 * i + 1], errs[i]);
+    if (rcs[i] == RG_OK)
+      items[m++] = (struct rg_etcdkv_item){svcs[i]->id, bufs[2 * i].data, bufs[2 * i + 1].data, RG_OK};
+    else if (rcs[i] != RG_EINVAL) rc = rg_err(err, rcs[i], "%s", errs[i]);
+  }
+  bool sent = rc == RG_OK;
+  if (sent) rc = rg_etcdkv_put_many(kv, items, m, err);
+  for (size_t i = 0, j = 0; i < n; i++) /* the accepted services, in order, are the items */
+    if (rcs[i] == RG_OK) rcs[i] = sent ? items[j++].rc : rc;
+  for (size_t i = 0; bufs && i < 2 * n; i++) rg_buf_free(&bufs[i]);
+  free(bufs);
+  free(items);
+  return rc;
 }
 
 int rg_etcdkv_delete(struct rg_etcdkv *kv, const char *id, const char *key, char *err) {

@@ -7,10 +7,12 @@
  * at most RG_ETCDKV_MAX entries) so that it can write every key again:
  *  - v3 with ttl > 0: every key is attached to one lease. rg_etcdkv_refresh
  *    sends ONE keepalive; when the lease has expired (keepalive answers
- *    without TTL, or 404) it grants a new lease and puts every key again.
+ *    without TTL, or 404) it grants a new lease and puts every key again
+ *    (up to RG_ETCD3_TXN_MAX keys a txn).
  *  - v2 with ttl > 0: keys carry ?ttl=N; refresh re-arms each key with
  *    refresh=true&prevExist=true (no value) and re-creates a key on 404.
- * Putting an id under a new key deletes the old key (a renamed service).
+ * Putting an id under a new key deletes the old key (a renamed service);
+ * rg_etcdkv_put_many does so in the v3 txn of the new put.
  *
  * URI query options (all optional): tls=true|false, cacert=PATH, cert=PATH,
  * key=PATH, insecure=true (no TLS verification; warned), timeout=SECONDS
@@ -56,6 +58,32 @@ void rg_etcdkv_close(struct rg_etcdkv *kv); /* accepts NULL */
 /* Reads the prefix (count only): reachability and credentials. */
 int rg_etcdkv_ping(struct rg_etcdkv *kv, const char *prefix, char *err);
 int rg_etcdkv_put(struct rg_etcdkv *kv, const char *id, const char *key, const char *value, char *err);
+
+/* One entry of rg_etcdkv_put_many; the strings are borrowed. */
+struct rg_etcdkv_item {
+  const char *id, *key, *value;
+  int rc; /* out: this put's outcome */
+};
+/* Puts every item as rg_etcdkv_put puts one (what is remembered included),
+ * in as few requests as the version allows: v3 sends txns of up to
+ * RG_ETCD3_TXN_MAX ops, a renamed id's old key deleted in the same txn as
+ * its new key; v2 puts one key at a time. The first failure ends the call:
+ * its item and every later one get its code (message in err); the items
+ * written before keep RG_OK. Returns RG_OK or that code. */
+int rg_etcdkv_put_many(struct rg_etcdkv *kv, struct rg_etcdkv_item *items, size_t n, char *err);
+
+/* An adapter's key and value of s (appended to key and value), or its
+ * refusal: RG_EINVAL with the reason in err (the callee logs it). */
+typedef int (*rg_etcdkv_entry_fn)(void *ud, const struct rg_service *s, struct rg_buf *key,
+                                  struct rg_buf *value, char *err);
+/* register_service of an adapter over the store: entry, then rg_etcdkv_put. */
+int rg_etcdkv_register(struct rg_etcdkv *kv, rg_etcdkv_entry_fn entry, void *ud, const struct rg_service *s,
+                       char *err);
+/* register_many (adapter.h) of an adapter over the store: entry for each
+ * service, then one rg_etcdkv_put_many of those it accepted. */
+int rg_etcdkv_register_many(struct rg_etcdkv *kv, rg_etcdkv_entry_fn entry, void *ud,
+                            const struct rg_service *const *svcs, size_t n, int *rcs, char (*errs)[RG_ERRBUF],
+                            char *err);
 /* Deletes key and forgets id. RG_ENOTFOUND when the key was not there. */
 int rg_etcdkv_delete(struct rg_etcdkv *kv, const char *id, const char *key, char *err);
 /* Appends every (key, value) under prefix (a key prefix, e.g. "/services/"). */
@@ -68,6 +96,12 @@ const struct rg_etcdkv_entry *rg_etcdkv_find(const struct rg_etcdkv *kv, const c
 /* The version-specific halves (etcd3.c, etcd2.c). */
 int rg_etcd3_ping(struct rg_etcdkv *kv, const char *prefix, char *err);
 int rg_etcd3_put(struct rg_etcdkv *kv, const char *key, const char *value, char *err);
+/* ops (at most RG_ETCD3_TXN_MAX, no key twice) in one request, every put on
+ * the lease: granted first when needed; when etcd answers "requested lease
+ * not found" a new lease is granted, every remembered key put again and the
+ * request sent once more. */
+struct rg_etcd3_op;
+int rg_etcd3_write(struct rg_etcdkv *kv, const struct rg_etcd3_op *ops, size_t n, char *err);
 int rg_etcd3_delete(struct rg_etcdkv *kv, const char *key, char *err);
 int rg_etcd3_list(struct rg_etcdkv *kv, const char *prefix, struct rg_kvlist *out, char *err);
 int rg_etcd3_refresh(struct rg_etcdkv *kv, char *err);

@@ -165,17 +165,26 @@ static int key_of(struct skydns *k, const struct rg_service *s, struct rg_buf *k
   return rc;
 }
 
+/* rg_etcdkv_entry_fn: the key and value of s, after the checks. */
+static int entry_of(void *state, const struct rg_service *s, struct rg_buf *key, struct rg_buf *value,
+                    char *err) {
+  struct skydns *k = state;
+  int rc = key_of(k, s, key, err);
+  if (rc == RG_OK && s->ip == NULL) rc = rg_err(err, RG_EINVAL, "service %s has no IP address", s->id);
+  if (rc == RG_OK && (rc = rg_skydns_value(value, s->ip, s->port, k->ttl, s->id)) != RG_OK)
+    rg_err(err, rc, "cannot build the SkyDNS value of %s", s->id);
+  return rc;
+}
+
 static int skydns_register(void *state, const struct rg_service *s, char *err) {
   struct skydns *k = state;
-  struct rg_buf key = {0}, value = {0};
-  int rc = key_of(k, s, &key, err);
-  if (rc == RG_OK && s->ip == NULL) rc = rg_err(err, RG_EINVAL, "service %s has no IP address", s->id);
-  if (rc == RG_OK && (rc = rg_skydns_value(&value, s->ip, s->port, k->ttl, s->id)) != RG_OK)
-    rg_err(err, rc, "cannot build the SkyDNS value of %s", s->id);
-  if (rc == RG_OK) rc = rg_etcdkv_put(k->kv, s->id, key.data, value.data, err);
-  rg_buf_free(&key);
-  rg_buf_free(&value);
-  return rc;
+  return rg_etcdkv_register(k->kv, entry_of, k, s, err);
+}
+
+static int skydns_register_many(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
+                                char (*errs)[RG_ERRBUF], char *err) {
+  struct skydns *k = state;
+  return rg_etcdkv_register_many(k->kv, entry_of, k, svcs, n, rcs, errs, err);
 }
 
 static int skydns_deregister(void *state, const struct rg_service *s, char *err) {
@@ -253,6 +262,7 @@ const struct rg_adapter rg_adapter_skydns = {
     .open = skydns_open,
     .ping = skydns_ping,
     .register_service = skydns_register,
+    .register_many = skydns_register_many,
     .deregister_service = skydns_deregister,
     .refresh = skydns_refresh,
     .list = skydns_list, /* entries carrying our registrator_id marker */

@@ -9,6 +9,8 @@
 
 #include <yajl/yajl_tree.h>
 
+#include "docker/jsonprune.h"
+
 #define UNIX_PATH_MAX_LEN 107 /* sun_path holds 108 bytes with the NUL */
 #define ERR_BODY_MAX 65536    /* bytes of an error body kept for its message */
 #define JSON_MAX_DEPTH 64
@@ -302,9 +304,17 @@ static void set_common(struct rg_docker *d, CURL *h, const char *url) {
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 }
 
-/* Maps a failed transfer (rc != CURLE_OK) to a code and a message. */
-static int transfer_error(struct rg_docker *d, CURL *h, CURLcode rc, const char *what,
-                          const char *curl_err, char *err) {
+long rg_docker_request_timeout(const struct rg_docker *d) { return d->request_ms; }
+
+void rg_docker_watch_cancel(struct rg_docker *d, CURL *h) {
+  if (d->cancel == NULL) return;
+  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(h, CURLOPT_XFERINFODATA, d);
+}
+
+int rg_docker_transfer_error(struct rg_docker *d, CURL *h, CURLcode rc, const char *what,
+                             const char *curl_err, char *err) {
   const char *detail = curl_err && curl_err[0] ? curl_err : curl_easy_strerror(rc);
   if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) {
     long os_errno = 0;
@@ -335,11 +345,7 @@ static int get(struct rg_docker *d, const char *path, size_t max, bool headers, 
   curl_easy_reset(h); /* keeps the live connection */
   set_common(d, h, url.data);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, d->request_ms);
-  if (d->cancel) {
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, d);
-  }
+  rg_docker_watch_cancel(d, h);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
   if (headers) {
@@ -358,7 +364,7 @@ static int get(struct rg_docker *d, const char *path, size_t max, bool headers, 
                   what, max);
   if (rc == CURLE_ABORTED_BY_CALLBACK)
     return rg_err(err, RG_ESTOPPED, "Docker at %s: %s: abandoned (stopping)", d->endpoint, what);
-  if (rc != CURLE_OK) return transfer_error(d, h, rc, what, d->curl_err, err);
+  if (rc != CURLE_OK) return rg_docker_transfer_error(d, h, rc, what, d->curl_err, err);
   return RG_OK;
 }
 
@@ -424,9 +430,10 @@ static int get_ok(struct rg_docker *d, const char *path, size_t max, const char 
   return rc;
 }
 
-/* GET /v<version><path>; 200 with a JSON body -> *root (caller frees). */
+/* GET /v<version><path>; 200 with a JSON body -> *root, pruned to the keep
+ * patterns (docker/jsonprune.h; the caller frees it with rg_json_free). */
 static int get_json(struct rg_docker *d, const char *path, size_t max, const char *what,
-                    yajl_val *root, char *err) {
+                    const char *const *keep, yajl_val *root, char *err) {
   *root = NULL;
   struct sink s = {0};
   int rc = get_ok(d, path, max, what, &s, err);
@@ -435,8 +442,13 @@ static int get_json(struct rg_docker *d, const char *path, size_t max, const cha
     char q[80];
     rg_docker_quote(q, sizeof q, body, s.body.len, 60);
     if (memchr(body, '\0', s.body.len) != NULL ||
-        !rg_docker_json_depth_ok(body, s.body.len, JSON_MAX_DEPTH) ||
-        (*root = yajl_tree_parse(body, NULL, 0)) == NULL)
+        !rg_docker_json_depth_ok(body, s.body.len, JSON_MAX_DEPTH))
+      rc = RG_EPROTO;
+    else
+      rc = rg_json_parse(body, s.body.len, keep, root, NULL);
+    if (rc == RG_ENOMEM)
+      rg_err(err, rc, "out of memory");
+    else if (rc)
       rc = rg_err(err, RG_EPROTO, "Docker at %s: %s: response is not the JSON expected: '%s'",
                   d->endpoint, what, q);
   }
@@ -446,11 +458,12 @@ static int get_json(struct rg_docker *d, const char *path, size_t max, const cha
 
 int rg_docker_list_running(struct rg_docker *d, struct rg_strlist *ids, char *err) {
   static const char what[] = "list containers";
+  static const char *const keep[] = {"Id", NULL}; /* of each item (~750 bytes), build the Id */
   yajl_val root;
-  int rc = get_json(d, "/containers/json", RG_DOCKER_LIST_MAX, what, &root, err);
+  int rc = get_json(d, "/containers/json", RG_DOCKER_LIST_MAX, what, keep, &root, err);
   if (rc) return rc;
   if (!YAJL_IS_ARRAY(root)) {
-    yajl_tree_free(root);
+    rg_json_free(root);
     return rg_err(err, RG_EPROTO, "Docker at %s: %s: expected a JSON array", d->endpoint, what);
   }
   for (size_t i = 0; i < root->u.array.len && rc == RG_OK; i++) {
@@ -462,34 +475,44 @@ int rg_docker_list_running(struct rg_docker *d, struct rg_strlist *ids, char *er
     else if (rg_strlist_add(ids, id->u.string) != RG_OK)
       rc = rg_err(err, RG_ENOMEM, "out of memory");
   }
-  yajl_tree_free(root);
+  rg_json_free(root);
+  return rc;
+}
+
+int rg_docker_inspect_request(struct rg_docker *d, const char *id, struct rg_buf *path, char *what,
+                              size_t whatsize, char *err) {
+  if (id == NULL || id[0] == '\0')
+    return rg_err(err, RG_EINVAL, "Docker at %s: inspect: empty container id", d->endpoint);
+  char qid[80];
+  rg_docker_quote(qid, sizeof qid, id, strlen(id), 70);
+  snprintf(what, whatsize, "inspect container %s", qid);
+  char *esc = curl_easy_escape(d->h, id, 0);
+  int rc = esc && !rg_buf_printf(path, "/containers/%s/json", esc)
+               ? RG_OK
+               : rg_err(err, RG_ENOMEM, "out of memory");
+  curl_free(esc);
+  return rc;
+}
+
+int rg_docker_inspect_answer(const struct rg_docker *d, const char *what, const char *body,
+                             size_t len, struct rg_container **out, char *err) {
+  char perr[RG_ERRBUF] = "";
+  int rc = rg_container_parse(body ? body : "", len, out, perr);
+  if (rc) {
+    *out = NULL;
+    rg_err(err, rc, "Docker at %s: %s: %s", d->endpoint, what, perr);
+  }
   return rc;
 }
 
 int rg_docker_inspect(struct rg_docker *d, const char *id, struct rg_container **out, char *err) {
   *out = NULL;
-  if (id == NULL || id[0] == '\0')
-    return rg_err(err, RG_EINVAL, "Docker at %s: inspect: empty container id", d->endpoint);
   char what[100];
-  char qid[80];
-  rg_docker_quote(qid, sizeof qid, id, strlen(id), 70);
-  snprintf(what, sizeof what, "inspect container %s", qid);
   struct rg_buf path = {0};
   struct sink s = {0};
-  char *esc = curl_easy_escape(d->h, id, 0);
-  int rc = esc && !rg_buf_printf(&path, "/containers/%s/json", esc)
-               ? RG_OK
-               : rg_err(err, RG_ENOMEM, "out of memory");
-  curl_free(esc);
+  int rc = rg_docker_inspect_request(d, id, &path, what, sizeof what, err);
   if (rc == RG_OK) rc = get_ok(d, path.data, RG_DOCKER_INSPECT_MAX, what, &s, err);
-  if (rc == RG_OK) {
-    char perr[RG_ERRBUF] = "";
-    rc = rg_container_parse(s.body.data ? s.body.data : "", s.body.len, out, perr);
-    if (rc) {
-      *out = NULL;
-      rg_err(err, rc, "Docker at %s: %s: %s", d->endpoint, what, perr);
-    }
-  }
+  if (rc == RG_OK) rc = rg_docker_inspect_answer(d, what, s.body.data, s.body.len, out, err);
   rg_buf_free(&path);
   rg_buf_free(&s.body);
   return rc;

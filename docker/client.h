@@ -83,6 +83,22 @@ int rg_docker_list_running(struct rg_docker *d, struct rg_strlist *ids, char *er
  * message ("No such container: x"). */
 int rg_docker_inspect(struct rg_docker *d, const char *id, struct rg_container **out, char *err);
 
+/* Called by rg_docker_inspect_many for each id, in the order of ids: rc is
+ * what rg_docker_inspect would have returned for it, c the container (the
+ * callee owns it and frees it with rg_container_free) or NULL, err the
+ * message when rc != RG_OK. */
+typedef void rg_docker_inspect_fn(void *ud, size_t i, int rc, struct rg_container *c,
+                                  const char *err);
+
+/* Inspects ids[0..n) over up to `parallel` connections at once (1: one
+ * after the other), delivering each result to done() in the order of ids
+ * (at most 2 x parallel results are held meanwhile). Per-container errors go
+ * to done(); the return value is RG_OK, or the error that stopped the batch
+ * (RG_ESTOPPED when cancelled, RG_ENOMEM, or the version negotiation's
+ * error), after which the ids not yet delivered are not. (docker/batch.c) */
+int rg_docker_inspect_many(struct rg_docker *d, char *const *ids, size_t n, int parallel,
+                           rg_docker_inspect_fn *done, void *ud, char *err);
+
 /* Numeric comparison of API versions "MAJOR.MINOR": <0, 0 or >0 as a is
  * older than, equal to or newer than b ("1.9" < "1.41"). A string that is
  * not a version compares as older than every version. */
@@ -94,6 +110,25 @@ int rg_docker_version_cmp(const char *a, const char *b);
  * URL, unix socket, connect timeout, no proxy, no signals. Negotiates the
  * version first when needed. Sets no total timeout and no callbacks. */
 int rg_docker_setup_easy(struct rg_docker *d, CURL *h, const char *path, char *err);
+
+/* Total timeout of the short requests (ms), for handles set up elsewhere. */
+long rg_docker_request_timeout(const struct rg_docker *d);
+
+/* Makes h abandon its transfer when the cancel flag of d turns non-zero. */
+void rg_docker_watch_cancel(struct rg_docker *d, CURL *h);
+
+/* Maps a failed transfer (rc != CURLE_OK) of h to a code and a message:
+ * RG_ECONNECT when Docker could not be reached, else RG_EIO. */
+int rg_docker_transfer_error(struct rg_docker *d, CURL *h, CURLcode rc, const char *what,
+                             const char *curl_err, char *err);
+
+/* The two halves of rg_docker_inspect: path gets the unversioned
+ * "/containers/<id>/json" and what the "inspect container <id>" used in
+ * messages; the answer half parses a 200 body into *out. */
+int rg_docker_inspect_request(struct rg_docker *d, const char *id, struct rg_buf *path, char *what,
+                              size_t whatsize, char *err);
+int rg_docker_inspect_answer(const struct rg_docker *d, const char *what, const char *body,
+                             size_t len, struct rg_container **out, char *err);
 
 /* Maps an HTTP error response to a code and a message in err:
  * "Docker at <endpoint>: <what>: <Docker's message> (HTTP <status>)".

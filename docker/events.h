@@ -75,7 +75,7 @@ void rg_event_parser_free(struct rg_event_parser *p);
 
 /* The filter of every stream: container events the registrator acts on. */
 #define RG_DOCKER_EVENTS_FILTER                                               \
-  "{\"type\":[\"container\"],\"event\":[\"start\",\"die\",\"stop\",\"kill\"," \
+  "{\"type\":[\"container\"],\"event\":[\"start\",\"die\"," \
   "\"pause\",\"unpause\",\"health_status\",\"destroy\",\"rename\",\"create\"]}"
 
 struct rg_docker_stream;

@@ -5,6 +5,9 @@
  * depth-checked before yajl sees it, every member is type-checked, and any
  * error names the member. Absent and null members read as empty (see
  * container.h for which ones are required).
+ *
+ * Only the members read below are built (docker/jsonprune.h): a document
+ * is ~5 KB, most of it HostConfig, GraphDriver and Mounts that we skip.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +15,30 @@
 #include <yajl/yajl_tree.h>
 
 #include "docker/container.h"
+#include "docker/jsonprune.h"
 
-/* ---- small readers over yajl_tree values ---- */
+/* Every member parse_root() and its helpers read; keep in step with them. */
+static const char *const inspect_keep[] = {
+    "Id",
+    "Name",
+    "State/Running",
+    "State/ExitCode",
+    "State/Health/Status",
+    "Config/Image",
+    "Config/Hostname",
+    "Config/Env",
+    "Config/Labels",
+    "Config/ExposedPorts",
+    "HostConfig/NetworkMode",
+    "HostConfig/PortBindings",
+    "NetworkSettings/IPAddress",
+    "NetworkSettings/Ports",
+    "NetworkSettings/Networks/*/IPAddress",
+    "NetworkSettings/Networks/*/GlobalIPv6Address",
+    NULL,
+};
+
+/* ---- small readers over the (pruned) tree ---- */
 
 /* The member key of obj, or NULL when absent or JSON null. */
 static yajl_val member(yajl_val obj, const char *key) {
@@ -55,7 +80,7 @@ static int get_string(yajl_val parent, const char *key, const char *path, const 
 }
 
 /* Rejects nesting deeper than RG_CONTAINER_MAX_DEPTH before yajl builds a
- * tree (yajl_tree_free recurses). Strings are skipped; malformed input is
+ * tree (rg_json_free recurses). Strings are skipped; malformed input is
  * left to yajl. */
 static int check_depth(const char *s, size_t len, char *err) {
   int depth = 0;
@@ -380,23 +405,19 @@ int rg_container_parse(const char *json, size_t len, struct rg_container **out, 
   int rc = check_depth(json, len, err);
   if (rc) return rc;
 
-  char *text = rg_strndup(json, len);
-  if (text == NULL) return rg_err(err, RG_ENOMEM, "inspect: out of memory");
-  char yerr[256] = "";
-  yajl_val root = yajl_tree_parse(text, yerr, sizeof yerr);
-  free(text);
-  if (root == NULL) {
-    yerr[strcspn(yerr, "\r\n")] = '\0'; /* yajl adds a multi-line excerpt */
-    return rg_err(err, RG_EPROTO, "inspect: not valid JSON: %s", yerr[0] ? yerr : "parse error");
-  }
+  yajl_val root = NULL;
+  char jerr[RG_ERRBUF] = "";
+  rc = rg_json_parse(json, len, inspect_keep, &root, jerr);
+  if (rc == RG_ENOMEM) return rg_err(err, rc, "inspect: out of memory");
+  if (rc) return rg_err(err, RG_EPROTO, "inspect: not valid JSON: %s", jerr);
   if (!YAJL_IS_OBJECT(root)) {
-    yajl_tree_free(root);
+    rg_json_free(root);
     return rg_err(err, RG_EPROTO, "inspect: document is not a JSON object");
   }
   struct rg_container *c = calloc(1, sizeof *c);
   if (c == NULL) rc = rg_err(err, RG_ENOMEM, "inspect: out of memory");
   if (rc == RG_OK) rc = parse_root(root, c, err);
-  yajl_tree_free(root);
+  rg_json_free(root);
   if (rc) {
     rg_container_free(c);
     return rc;

@@ -1,17 +1,12 @@
 /* collect.c - see collect.h. */
 #include "registrator/collect.h"
 
+#include <stdio.h>
 #include <string.h>
 
-int rg_collect_container(struct rg_docker *d, const char *id, const struct rg_model_options *mo,
+int rg_collect_inspected(struct rg_docker *d, struct rg_container *c, const struct rg_model_options *mo,
                          const struct rg_log *log, struct rg_service_list *out, char *err) {
-  struct rg_container *c = NULL, *peer = NULL;
-  int rc = rg_docker_inspect(d, id, &c, err);
-  if (rc == RG_ENOTFOUND) {
-    rg_log(log, RG_LOG_DEBUG, "container %.12s is gone; nothing to register", id);
-    return RG_OK;
-  }
-  if (rc) return rc;
+  struct rg_container *peer = NULL;
   static const char mode_prefix[] = "container:";
   if (c->network_mode && strncmp(c->network_mode, mode_prefix, sizeof mode_prefix - 1) == 0) {
     const char *peer_id = c->network_mode + sizeof mode_prefix - 1;
@@ -25,23 +20,60 @@ int rg_collect_container(struct rg_docker *d, const char *id, const struct rg_mo
       return rg_err(err, prc, "%s", perr);
     }
   }
-  rc = rg_model_services(c, peer, mo, log, out, err);
+  int rc = rg_model_services(c, peer, mo, log, out, err);
   rg_container_free(peer);
   rg_container_free(c);
   return rc;
+}
+
+int rg_collect_container(struct rg_docker *d, const char *id, const struct rg_model_options *mo,
+                         const struct rg_log *log, struct rg_service_list *out, char *err) {
+  struct rg_container *c = NULL;
+  int rc = rg_docker_inspect(d, id, &c, err);
+  if (rc == RG_ENOTFOUND) {
+    rg_log(log, RG_LOG_DEBUG, "container %.12s is gone; nothing to register", id);
+    return RG_OK;
+  }
+  return rc ? rc : rg_collect_inspected(d, c, mo, log, out, err);
+}
+
+struct all {
+  struct rg_docker *d;
+  char *const *ids;
+  const struct rg_model_options *mo;
+  const struct rg_log *log;
+  struct rg_service_list *out;
+  int rc; /* the first error that aborts */
+  char *err;
+};
+
+static void on_inspected(void *ud, size_t i, int rc, struct rg_container *c, const char *ierr) {
+  struct all *a = ud;
+  char err[RG_ERRBUF] = "";
+  if (a->rc != RG_OK) {
+    rg_container_free(c);
+    return;
+  }
+  if (rc == RG_ENOTFOUND) {
+    rg_log(a->log, RG_LOG_DEBUG, "container %.12s is gone; nothing to register", a->ids[i]);
+    return;
+  }
+  if (rc == RG_OK) rc = rg_collect_inspected(a->d, c, a->mo, a->log, a->out, err);
+  else snprintf(err, sizeof err, "%s", ierr);
+  if (rc == RG_ETOOBIG) { /* labels over the caps: that container must not block the rest */
+    rg_log(a->log, RG_LOG_ERROR, "skipping container %.12s: %s", a->ids[i], err);
+  } else if (rc != RG_OK) {
+    a->rc = rg_err(a->err, rc, "%s", err);
+  }
 }
 
 int rg_collect_all(struct rg_docker *d, const struct rg_model_options *mo, const struct rg_log *log,
                    struct rg_service_list *out, char *err) {
   struct rg_strlist ids = {0};
   int rc = rg_docker_list_running(d, &ids, err);
-  for (size_t i = 0; rc == RG_OK && i < ids.n; i++) {
-    rc = rg_collect_container(d, ids.items[i], mo, log, out, err);
-    if (rc == RG_ETOOBIG) { /* labels over the caps: that container must not block the rest */
-      rg_log(log, RG_LOG_ERROR, "skipping container %.12s: %s", ids.items[i], err);
-      rc = RG_OK;
-    }
-  }
+  struct all a = {.d = d, .ids = ids.items, .mo = mo, .log = log, .out = out, .err = err};
+  if (rc == RG_OK) rc = rg_docker_inspect_many(d, ids.items, ids.n, RG_COLLECT_PARALLEL, on_inspected, &a, err);
+  if (rc == RG_OK) rc = a.rc;
   rg_strlist_free(&ids);
   if (rc == RG_OK) rg_service_list_sort(out);
   return rc;

@@ -8,6 +8,14 @@
 #include "docker/client.h"
 #include "registrator/model.h"
 
+/* Connections to Docker used at once to read many containers. */
+#define RG_COLLECT_PARALLEL 4
+
+/* Appends the services of the inspected container c, which it frees
+ * (reading the container whose network c shares, for "container:<id>"). */
+int rg_collect_inspected(struct rg_docker *d, struct rg_container *c, const struct rg_model_options *mo,
+                         const struct rg_log *log, struct rg_service_list *out, char *err);
+
 /* Appends the services of one container (inspecting it, and the container
  * whose network it shares for "container:<id>" mode). A container that is
  * gone by now yields nothing and RG_OK; other Docker errors are returned. */

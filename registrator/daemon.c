@@ -4,10 +4,14 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "docker/events.h"
 #include "registrator/collect.h"
@@ -140,26 +144,51 @@ static void known_forget(struct rg_daemon *d, const char *id) {
   d->known.n--;
 }
 
+/* Puts what Docker said of one container (rc, and found when RG_OK) into
+ * the desired set. */
+static int take_container(struct rg_daemon *d, const char *id, int rc, struct rg_service_list *found,
+                          const char *err) {
+  if (rc) {
+    rg_log(d->log, RG_LOG_WARN, "cannot inspect container %.12s: %s (resync will retry)", id, err);
+    rg_service_list_free(found);
+    known_forget(d, id);
+    return rc;
+  }
+  drop_container(d, id);
+  for (size_t i = 0; rc == RG_OK && i < found->n; i++) {
+    if (rg_service_list_find(&d->desired, found->items[i].id) != NULL)
+      rg_log(d->log, RG_LOG_WARN, "service ID %s is used by two containers; the later one wins",
+             found->items[i].id);
+    rc = rg_service_list_upsert(&d->desired, &found->items[i]);
+  }
+  rg_service_list_free(found);
+  return rc;
+}
+
 /* Re-reads one container from Docker into the desired set. */
 static int refresh_container(struct rg_daemon *d, const char *id) {
   struct rg_service_list found = {0};
   char err[RG_ERRBUF] = "";
   int rc = rg_collect_container(d->docker, id, d->mo, d->log, &found, err);
-  if (rc) {
-    rg_log(d->log, RG_LOG_WARN, "cannot inspect container %.12s: %s (resync will retry)", id, err);
-    rg_service_list_free(&found);
-    known_forget(d, id);
-    return rc;
-  }
-  drop_container(d, id);
-  for (size_t i = 0; rc == RG_OK && i < found.n; i++) {
-    if (rg_service_list_find(&d->desired, found.items[i].id) != NULL)
-      rg_log(d->log, RG_LOG_WARN, "service ID %s is used by two containers; the later one wins",
-             found.items[i].id);
-    rc = rg_service_list_upsert(&d->desired, &found.items[i]);
-  }
-  rg_service_list_free(&found);
-  return rc;
+  return take_container(d, id, rc, &found, err);
+}
+
+/* A resync's reads of the containers not read yet (rg_docker_inspect_many). */
+struct reads {
+  struct rg_daemon *d;
+  char *const *ids;
+  struct rg_strlist *read; /* the ids read successfully */
+};
+
+static void on_read(void *ud, size_t i, int rc, struct rg_container *c, const char *ierr) {
+  struct reads *r = ud;
+  struct rg_daemon *d = r->d;
+  struct rg_service_list found = {0};
+  char err[RG_ERRBUF] = "";
+  if (rc == RG_ENOTFOUND) rc = RG_OK; /* gone meanwhile: nothing to register */
+  else if (rc == RG_OK) rc = rg_collect_inspected(d->docker, c, d->mo, d->log, &found, err);
+  else snprintf(err, sizeof err, "%s", ierr);
+  if (take_container(d, r->ids[i], rc, &found, err) == RG_OK) rg_strlist_add(r->read, r->ids[i]);
 }
 
 /* ---- predictions: register at `start` without waiting for an inspect ---- */
@@ -280,17 +309,23 @@ static void resync(struct rg_daemon *d) {
     rg_service_list_free(&d->desired);
     d->desired = (struct rg_service_list){0};
   }
-  struct rg_strlist read = {0};
+  struct rg_strlist read = {0}, unread = {0};
   for (size_t i = 0; i < ids.n; i++) {
     if (known_has(d, ids.items[i])) {
-      if (rg_strlist_add(&read, ids.items[i]) != RG_OK) break;
-    } else if (refresh_container(d, ids.items[i]) == RG_OK) {
-      if (rg_strlist_add(&read, ids.items[i]) != RG_OK) break;
+        rg_strlist_add(&read, ids.items[i]);
+    } else {
+      rg_strlist_add(&unread, ids.items[i]);
     }
   }
+  struct reads r = {.d = d, .ids = unread.items, .read = &read};
+  if (rg_docker_inspect_many(d->docker, unread.items, unread.n, RG_COLLECT_PARALLEL, on_read, &r, err))
+    rg_log(d->log, RG_LOG_WARN, "resync: %s", err);
   rg_strlist_free(&ids);
   rg_strlist_free(&d->known);
-  d->known = read; /* sorted: built in the order of the sorted ids */
+  if (read.n > 1) qsort(read.items, read.n, sizeof(char *), cmp_id);
+  d->known = read;
+  bool trim = unread.n > 0;
+  rg_strlist_free(&unread);
   d->full_resync = false;
   apply(d);
   size_t drifted = 0;
@@ -298,6 +333,11 @@ static void resync(struct rg_daemon *d) {
   if (drifted) apply(d);
   if (failed && d->next_retry == 0)
     d->next_retry = now_ms() + grow_backoff(d->retry_backoff, d->cfg->retry_interval);
+#ifdef __GLIBC__
+  if (trim) malloc_trim(0); /* the reads' and the listing's buffers are free: give the pages back */
+#else
+  (void)trim;
+#endif
 }
 
 /* ---- the Docker event stream ---- */

@@ -1,6 +1,7 @@
 /* registry.c - see registry.h. */
 #include "registrator/registry.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,11 +69,10 @@ static int deregister_one(struct rg_registry *r, const struct rg_service *s) {
   return rc;
 }
 
-static int register_one(struct rg_registry *r, const struct rg_service *s) {
-  const struct rg_service *old = rg_service_list_find(&r->rejected, s->id);
-  if (old && rg_service_equal(old, s)) return RG_OK; /* refused before, unchanged */
-  char err[RG_ERRBUF] = "";
-  int rc = r->adapter->register_service(r->state, s, err);
+/* The bookkeeping of one register outcome (rc from the adapter, err its
+ * message): RG_OK and RG_EINVAL (the service's own fault: remembered, not
+ * retried until it changes) are final; anything else is the registry's. */
+static int settle(struct rg_registry *r, const struct rg_service *s, int rc, const char *err) {
   if (rc == RG_OK) rc = rg_service_list_upsert(&r->registered, s);
   if (rc == RG_OK) {
     rg_service_list_remove(&r->rejected, s->id);
@@ -85,6 +85,65 @@ static int register_one(struct rg_registry *r, const struct rg_service *s) {
     rg_log(r->log, RG_LOG_WARN, "register %s failed: %s", s->id, err[0] ? err : rg_strerror(rc));
   }
   return rc;
+}
+
+/* Services sent to the adapter in one call: RG_REGISTRY_BATCH with
+ * register_many (a txn of etcd holds at most 128 ops), else 1. */
+#define RG_REGISTRY_BATCH 128
+struct batch {
+  const struct rg_service *svcs[RG_REGISTRY_BATCH];
+  int rcs[RG_REGISTRY_BATCH];
+  char errs[RG_REGISTRY_BATCH][RG_ERRBUF];
+  char err[RG_ERRBUF];
+};
+
+/* Writes b->svcs[0..n): rcs[i] gets each outcome, errs[i] its message. */
+static void send_batch(struct rg_registry *r, struct batch *b, size_t n) {
+  b->err[0] = '\0';
+  if (r->adapter->register_many == NULL) { /* n == 1 */
+    b->errs[0][0] = '\0';
+    b->rcs[0] = r->adapter->register_service(r->state, b->svcs[0], b->errs[0]);
+    return;
+  }
+  r->adapter->register_many(r->state, b->svcs, n, b->rcs, b->errs, b->err);
+  for (size_t i = 0; i < n; i++)
+    if (b->rcs[i] != RG_OK && b->rcs[i] != RG_EINVAL) snprintf(b->errs[i], RG_ERRBUF, "%s", b->err);
+}
+
+/* The REGISTER ops, in batches: a service refused before and unchanged is
+ * skipped; the first failure that is the registry's fault halts the pass.
+ * *done counts the ops settled (the failed one included). */
+static void register_all(struct rg_registry *r, const struct rg_op_list *ops, size_t *done, size_t *pending,
+                         bool *halted) {
+  struct batch *b = malloc(sizeof *b);
+  if (b == NULL) {
+    rg_log(r->log, RG_LOG_ERROR, "out of memory while registering");
+    *halted = true;
+    return;
+  }
+  size_t max = r->adapter->register_many ? RG_REGISTRY_BATCH : 1;
+  for (size_t i = 0; !*halted && i < ops->n;) {
+    size_t n = 0;
+    for (; n < max && i < ops->n; i++) {
+      const struct rg_service *s = ops->items[i].service, *old;
+      if (ops->items[i].kind != RG_OP_REGISTER) continue;
+      if ((old = rg_service_list_find(&r->rejected, s->id)) && rg_service_equal(old, s))
+        (*done)++; /* refused before, unchanged: skipped */
+      else
+        b->svcs[n++] = s;
+    }
+    if (n) send_batch(r, b, n);
+    for (size_t j = 0; j < n; j++) {
+      int rc = b->rcs[j];
+      if (*halted && rc != RG_OK && rc != RG_EINVAL) continue; /* postponed with the rest */
+      (*done)++;
+      rc = settle(r, b->svcs[j], rc, b->errs[j]);
+      if (rc == RG_OK || rc == RG_EINVAL) continue;
+      (*pending)++;
+      *halted = true;
+    }
+  }
+  free(b);
 }
 
 size_t rg_registry_apply(struct rg_registry *r, const struct rg_service_list *desired) {
@@ -110,14 +169,7 @@ size_t rg_registry_apply(struct rg_registry *r, const struct rg_service_list *de
     pending++;
     halted = rc != RG_EINVAL; /* the registry's fault: stop this pass */
   }
-  for (size_t i = 0; !halted && i < ops.n; i++) {
-    if (ops.items[i].kind != RG_OP_REGISTER) continue;
-    done++;
-    rc = register_one(r, ops.items[i].service);
-    if (rc == RG_OK || rc == RG_EINVAL) continue; /* refused: not retried until it changes */
-    pending++;
-    halted = true;
-  }
+  if (!halted && done < total) register_all(r, &ops, &done, &pending, &halted);
   if (halted && done < total) {
     pending += total - done;
     rg_log(r->log, RG_LOG_WARN, "%zu more write(s) postponed until the registry answers", total - done);

@@ -35,7 +35,9 @@ int rg_registry_ping(struct rg_registry *r, char *err);
  * not the service's own fault (unreachable, timeout, 5xx) ends the pass, so
  * a dead registry costs one timeout, not one per service. A service the
  * registry refuses as invalid is logged once and not retried until it
- * changes. Returns the number of writes still pending (0: in step). */
+ * changes. Registrations go to the adapter's register_many, when it has
+ * one, up to 128 services a call (etcd: one txn each); deregistrations go
+ * one by one. Returns the number of writes still pending (0: in step). */
 size_t rg_registry_apply(struct rg_registry *r, const struct rg_service_list *desired);
 
 /* Lists the registry once (no-op for adapters that cannot list):

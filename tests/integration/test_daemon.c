@@ -224,3 +224,22 @@ Test(daemon, deregister_on_exit_removes_its_entries_and_the_default_keeps_them) 
   free(v);
   it_daemon_finish(&d, IT_ETCD);
 }
+
+Test(daemon, many_containers_running_at_start_are_read_in_parallel_and_all_registered) {
+  enum { N = 24, PORT0 = 17000 };
+  struct it_daemon d;
+  it_daemon_init(&d, "rgt-dm");
+  free(it_sh_ok("for i in $(seq 0 %d); do docker run -d --name %s-m$i --net host --expose $((%d + i)) "
+                "-l SERVICE_NAME=many " IT_IMG " sleep 300 >/dev/null & done; wait; "
+                "docker run -d --name %s-peer --net container:%s-m0 -l SERVICE_NAME=peer " IT_IMG
+                " sleep 300 >/dev/null",
+                N - 1, d.tag, PORT0, d.tag, d.tag));
+  it_daemon_start(&d, IT_ETCD, "-ip 127.0.0.1");
+  for (int i = 0; i < N; i++) {
+    char key[512], val[64];
+    snprintf(key, sizeof key, "%s/many/testhost:%s-m%d:%d", d.prefix, d.tag, i, PORT0 + i);
+    snprintf(val, sizeof val, "127.0.0.1:%d", PORT0 + i);
+    cr_expect(it_etcd_wait(IT_ETCD, key, val, 20), "container running at start not registered: %s", key);
+  }
+  it_daemon_finish(&d, IT_ETCD);
+}

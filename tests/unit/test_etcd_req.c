@@ -56,6 +56,42 @@ Test(etcd_req, v3_put_body_with_and_without_lease) {
        "{\"key\":\"L3Mvd2ViL2lk\",\"value\":\"MTAuMC4wLjE6ODA=\",\"lease\":\"7668682473534140424\"}");
 }
 
+Test(etcd_req, v3_txn_body_holds_puts_and_deletes_in_order_with_the_lease_on_puts) {
+  struct rg_etcd3_op ops[] = {{"/s/old/id", NULL}, {"/s/web/id", "10.0.0.1:80"}, {"/s/db/x", "10.0.0.2:5432"}};
+  BODY(rg_etcd3_txn_body(&b_, ops, 3, 0),
+       "{\"success\":[{\"request_delete_range\":{\"key\":\"L3Mvb2xkL2lk\"}},"
+       "{\"request_put\":{\"key\":\"L3Mvd2ViL2lk\",\"value\":\"MTAuMC4wLjE6ODA=\"}},"
+       "{\"request_put\":{\"key\":\"L3MvZGIveA==\",\"value\":\"MTAuMC4wLjI6NTQzMg==\"}}]}");
+  BODY(rg_etcd3_txn_body(&b_, ops, 2, 7668682473534140424LL),
+       "{\"success\":[{\"request_delete_range\":{\"key\":\"L3Mvb2xkL2lk\"}},"
+       "{\"request_put\":{\"key\":\"L3Mvd2ViL2lk\",\"value\":\"MTAuMC4wLjE6ODA=\","
+       "\"lease\":\"7668682473534140424\"}}]}");
+  BODY(rg_etcd3_txn_body(&b_, ops, 0, 0), "{\"success\":[]}");
+  struct rg_etcd3_op bad = {"/s/x", "\xc3"};
+  struct rg_buf b = {0};
+  cr_assert_eq(rg_etcd3_txn_body(&b, &bad, 1, 0), RG_OK, "values are base64: any bytes go");
+  rg_buf_free(&b);
+}
+
+Test(etcd_req, v3_txn_has_finds_a_key_already_in_the_txn) {
+  struct rg_etcd3_op ops[] = {{"/s/old/id", NULL}, {"/s/web/id", "10.0.0.1:80"}};
+  cr_assert(rg_etcd3_txn_has(ops, 2, "/s/old/id"), "deletes count");
+  cr_assert(rg_etcd3_txn_has(ops, 2, "/s/web/id"));
+  cr_assert_not(rg_etcd3_txn_has(ops, 2, "/s/web/i"));
+  cr_assert_not(rg_etcd3_txn_has(ops, 1, "/s/web/id"), "only the first n ops");
+  cr_assert_not(rg_etcd3_txn_has(ops, 0, "/s/old/id"));
+}
+
+Test(etcd_req, v3_txn_answer_succeeded_or_not) {
+  cr_assert_eq(rg_etcd3_parse_txn("{\"header\":{\"revision\":\"5618\"},\"succeeded\":true,\"responses\":"
+                                  "[{\"response_put\":{\"header\":{\"revision\":\"5618\"}}},"
+                                  "{\"response_delete_range\":{\"header\":{\"revision\":\"5618\"}}}]}"),
+               RG_OK);
+  cr_assert_eq(rg_etcd3_parse_txn("{\"header\":{}}"), RG_EPROTO, "succeeded omitted: false");
+  cr_assert_eq(rg_etcd3_parse_txn("{\"succeeded\":\"true\"}"), RG_EPROTO);
+  cr_assert_eq(rg_etcd3_parse_txn("<html>"), RG_EPROTO);
+}
+
 Test(etcd_req, v3_range_deleterange_grant_keepalive_auth_bodies) {
   /* prefix "/s/" -> range_end "/s0" */
   BODY(rg_etcd3_range_body(&b_, "/s/", true, false, false), "{\"key\":\"L3Mv\",\"range_end\":\"L3Mw\"}");
