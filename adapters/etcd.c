@@ -113,11 +113,8 @@ static int etcd_ping(void *state, char *err) {
 
 /* The key of s, after the safety check. */
 static int key_of(struct etcd *e, const struct rg_service *s, struct rg_buf *key, char *err) {
-  int rc = rg_safename_check_service(s, err);
-  if (rc) {
-    rg_log(e->log, RG_LOG_WARN, "%s", err);
-    return rc;
-  }
+  int rc = rg_safename_check_service(s, err); /* the caller logs a refusal */
+  if (rc) return rc;
   if ((rc = rg_etcd_key(key, e->prefix, s->name, s->id)) != RG_OK) return rg_err(err, rc, "out of memory");
   return RG_OK;
 }

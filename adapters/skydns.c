@@ -161,8 +161,7 @@ static int key_of(struct skydns *k, const struct rg_service *s, struct rg_buf *k
   } else if (rc == RG_ENOMEM || rc == RG_ETOOBIG) {
     return rg_err(err, rc, "out of memory");
   }
-  if (rc) rg_log(k->log, RG_LOG_WARN, "%s", err);
-  return rc;
+  return rc; /* the caller logs a refusal */
 }
 
 /* rg_etcdkv_entry_fn: the key and value of s, after the checks. */

@@ -2,6 +2,7 @@
 #include "docker/client.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,19 +219,19 @@ void rg_docker_quote(char *dst, size_t dstsize, const char *src, size_t n, size_
 }
 
 int rg_docker_json_depth_ok(const char *s, size_t n, int max_depth) {
+  const char *p = s, *end = s + n;
   int depth = 0;
-  bool in_str = false, esc = false;
-  for (size_t i = 0; i < n; i++) {
-    char c = s[i];
-    if (in_str) {
-      if (esc)
-        esc = false;
-      else if (c == '\\')
-        esc = true;
-      else if (c == '"')
-        in_str = false;
-    } else if (c == '"') {
-      in_str = true;
+  while (p < end) {
+    char c = *p++;
+    if (c == '"') { /* to the next quote not escaped; memchr does the long run */
+      for (;;) {
+        const char *q = memchr(p, '"', (size_t)(end - p));
+        if (q == NULL) return 1; /* unterminated: the parser's error */
+        size_t bs = 0;
+        while (q - bs > p && q[-1 - (ptrdiff_t)bs] == '\\') bs++;
+        p = q + 1;
+        if (bs % 2 == 0) break;
+      }
     } else if (c == '{' || c == '[') {
       if (++depth > max_depth) return 0;
     } else if (c == '}' || c == ']') {

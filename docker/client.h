@@ -19,8 +19,15 @@
 #include "docker/container.h"
 #include "registrator/common.h"
 
-/* The API version we speak; negotiation picks min(server, this). */
-#define RG_DOCKER_API_VERSION "1.41"
+/* The newest API version we speak; negotiation picks min(server, this).
+ * 1.52 is Docker 29's, which refuses versions older than 1.44. What we read
+ * is the same from 1.24 to 1.52: inspect's Id, Name, State, Config (Image,
+ * Hostname, Env, Labels, ExposedPorts), HostConfig (NetworkMode,
+ * PortBindings), NetworkSettings (Ports, Networks; the top-level IPAddress
+ * only as a fallback), the list's Id, and the events' Type, Action, Actor
+ * and timeNano (1.52 dropped the old status/id/from, read only as a
+ * fallback). */
+#define RG_DOCKER_API_VERSION "1.52"
 /* The oldest API accepted: 1.24 (Docker 1.12) is the first with health
  * checks, and events there already carry Type/Action/Actor. */
 #define RG_DOCKER_API_MIN "1.24"
@@ -62,7 +69,7 @@ void rg_docker_set_cancel(struct rg_docker *d, const volatile int *cancel);
  * "tcp://127.0.0.1:2375". Borrowed, valid until rg_docker_close(). */
 const char *rg_docker_endpoint(const struct rg_docker *d);
 
-/* The negotiated API version ("1.41"), or "" before a successful ping.
+/* The negotiated API version ("1.41" with Docker 20.10), or "" before a successful ping.
  * Borrowed, valid until rg_docker_close(). */
 const char *rg_docker_api_version(const struct rg_docker *d);
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <yajl/yajl_tree.h>
 
+#include "docker/client.h"
 #include "docker/container.h"
 #include "docker/jsonprune.h"
 
@@ -79,30 +80,11 @@ static int get_string(yajl_val parent, const char *key, const char *path, const 
   return *dst ? RG_OK : rg_err(err, RG_ENOMEM, "inspect: out of memory");
 }
 
-/* Rejects nesting deeper than RG_CONTAINER_MAX_DEPTH before yajl builds a
- * tree (rg_json_free recurses). Strings are skipped; malformed input is
- * left to yajl. */
+/* Rejects nesting deeper than RG_CONTAINER_MAX_DEPTH before a tree is
+ * built (rg_json_free recurses). Malformed input is left to the parser. */
 static int check_depth(const char *s, size_t len, char *err) {
-  int depth = 0;
-  bool in_str = false;
-  for (size_t i = 0; i < len; i++) {
-    char ch = s[i];
-    if (in_str) {
-      if (ch == '\\')
-        i++;
-      else if (ch == '"')
-        in_str = false;
-    } else if (ch == '"') {
-      in_str = true;
-    } else if (ch == '{' || ch == '[') {
-      if (++depth > RG_CONTAINER_MAX_DEPTH)
-        return rg_err(err, RG_EPROTO, "inspect: JSON nested deeper than %d levels",
-                      RG_CONTAINER_MAX_DEPTH);
-    } else if (ch == '}' || ch == ']') {
-      depth--;
-    }
-  }
-  return RG_OK;
+  if (rg_docker_json_depth_ok(s, len, RG_CONTAINER_MAX_DEPTH)) return RG_OK;
+  return rg_err(err, RG_EPROTO, "inspect: JSON nested deeper than %d levels", RG_CONTAINER_MAX_DEPTH);
 }
 
 /* ---- Config.Env and Config.Labels ---- */

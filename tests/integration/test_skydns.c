@@ -57,7 +57,7 @@ Test(skydns, v3_keys_follow_the_layout_and_are_leased) {
 
   struct rg_service bad = et_svc("testhost:x:80", "my_app", "10.0.0.7", 80);
   cr_assert_eq(e.a->register_service(e.st, &bad, err), RG_EINVAL);
-  cr_assert(strstr(e.logged, "\"my_app\" is not a valid DNS label") != NULL, "%s", e.logged);
+  cr_assert(strstr(err, "\"my_app\" is not a valid DNS label") != NULL, "%s", err);
 
   et_dereg(&e, &s);
   cr_assert_eq(et3_count(ET_ENDPOINT, base), 0);

@@ -144,7 +144,8 @@ Test(client, ping_negotiates_from_the_api_version_header) {
     int rc;
     const char *want; /* the version, or a part of the message */
   } cases[] = {
-      {PING("1.52"), RG_OK, "1.41"},
+      {PING("1.54"), RG_OK, "1.52"}, /* newer than ours: ours */
+      {PING("1.52"), RG_OK, "1.52"}, /* Docker 29, minimum 1.44 */
       {PING("1.41"), RG_OK, "1.41"},
       {PING("1.30"), RG_OK, "1.30"},
       {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK", RG_OK, "1.24"}, /* no header */
@@ -449,4 +450,26 @@ Test(client, event_stream_in_a_caller_multi_handle_and_stopped_by_the_callback) 
   rg_event_parser_free(p);
   rg_docker_close(d);
   free(resp);
+}
+
+Test(client, json_depth_counts_brackets_outside_strings_only) {
+  static const struct {
+    const char *json;
+    int depth; /* the nesting of the text */
+  } cases[] = {
+      {"[[[]]]", 3},
+      {"{\"a\":[{}]}", 3},
+      {"[\"[[[[\"]", 1},              /* brackets in a string */
+      {"[\"\\\"[[[[\"]", 1},          /* an escaped quote does not end the string */
+      {"[\"\\\\\",[[]]]", 3},         /* an escaped backslash does not escape the quote */
+      {"[\"\\\\\\\"[[\",[]]", 2},     /* \\ then \" : still inside */
+      {"[\"[[[", 1},                  /* unterminated string: the parser's business */
+      {"", 0},
+  };
+  for (size_t i = 0; i < RG_ARRAY_LEN(cases); i++) {
+    const char *j = cases[i].json;
+    cr_assert(rg_docker_json_depth_ok(j, strlen(j), cases[i].depth), "case %zu: %s", i, j);
+    if (cases[i].depth > 0)
+      cr_assert_not(rg_docker_json_depth_ok(j, strlen(j), cases[i].depth - 1), "case %zu: %s", i, j);
+  }
 }
