@@ -312,7 +312,7 @@ static void resync(struct rg_daemon *d) {
   struct rg_strlist read = {0}, unread = {0};
   for (size_t i = 0; i < ids.n; i++) {
     if (known_has(d, ids.items[i])) {
-        rg_strlist_add(&read, ids.items[i]);
+      rg_strlist_add(&read, ids.items[i]);
     } else {
       rg_strlist_add(&unread, ids.items[i]);
     }
