@@ -62,6 +62,10 @@ struct rg_adapter {
   int (*deregister_service)(void *state, const struct rg_service *s, char *err);
   int (*refresh)(void *state, char *err);                      /* TTL keep-alive */
   int (*list)(void *state, struct rg_service_list *out, char *err); /* for cleanup */
+  /* Optional: what this instance's own writes still hold in the registry,
+   * for drift repair without reading other hosts' entries (etcd v3 with a
+   * TTL: the keys on its lease). RG_EUNSUPPORTED (or NULL): use list(). */
+  int (*list_own)(void *state, struct rg_service_list *out, char *err);
   void (*close)(void *state);       /* accepts NULL and half-built state */
 };
 

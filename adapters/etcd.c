@@ -154,16 +154,12 @@ static int etcd_refresh(void *state, char *err) {
   return rg_etcdkv_refresh(e->kv, err);
 }
 
-static int etcd_list(void *state, struct rg_service_list *out, char *err) {
-  struct etcd *e = state;
-  struct rg_kvlist kvs = {0};
-  struct rg_buf p = {0};
-  int rc = rg_buf_printf(&p, "%s/", e->prefix);
-  if (rc) rc = rg_err(err, rc, "out of memory");
-  else rc = rg_etcdkv_list(e->kv, p.data, &kvs, err);
-  for (size_t i = 0; rc == RG_OK && i < kvs.n; i++) {
+/* Appends the entries of kvs that have our layout to out. */
+static int parse_entries(struct etcd *e, const struct rg_kvlist *kvs, struct rg_service_list *out, char *err) {
+  int rc = RG_OK;
+  for (size_t i = 0; rc == RG_OK && i < kvs->n; i++) {
     struct rg_service tmp = {0};
-    int prc = rg_etcd_parse_entry(e->prefix, kvs.items[i].key, kvs.items[i].value, &tmp);
+    int prc = rg_etcd_parse_entry(e->prefix, kvs->items[i].key, kvs->items[i].value, &tmp);
     if (prc == RG_ENOMEM) rc = rg_err(err, prc, "out of memory");
     if (prc) continue; /* not ours to interpret: left alone */
     struct rg_service *s;
@@ -174,8 +170,37 @@ static int etcd_list(void *state, struct rg_service_list *out, char *err) {
     }
     *s = tmp;
   }
+  return rc;
+}
+
+static int etcd_list(void *state, struct rg_service_list *out, char *err) {
+  struct etcd *e = state;
+  struct rg_kvlist kvs = {0};
+  struct rg_buf p = {0};
+  int rc = rg_buf_printf(&p, "%s/", e->prefix);
+  if (rc) rc = rg_err(err, rc, "out of memory");
+  else rc = rg_etcdkv_list(e->kv, p.data, &kvs, err);
+  if (rc == RG_OK) rc = parse_entries(e, &kvs, out, err);
   rg_kvlist_free(&kvs);
   rg_buf_free(&p);
+  return rc;
+}
+
+/* The keys on our lease, with the values we wrote to them. */
+static int etcd_list_own(void *state, struct rg_service_list *out, char *err) {
+  struct etcd *e = state;
+  struct rg_strlist keys = {0};
+  struct rg_kvlist kvs = {0};
+  int rc = rg_etcdkv_own_keys(e->kv, &keys, err);
+  for (size_t i = 0; rc == RG_OK && i < keys.n; i++) {
+    const char *slash = strrchr(keys.items[i], '/');
+    const struct rg_etcdkv_entry *mine = slash ? rg_etcdkv_find(e->kv, slash + 1) : NULL;
+    if (mine && strcmp(mine->key, keys.items[i]) == 0 && rg_kvlist_add(&kvs, mine->key, mine->value) != RG_OK)
+      rc = rg_err(err, RG_ENOMEM, "out of memory");
+  }
+  if (rc == RG_OK) rc = parse_entries(e, &kvs, out, err);
+  rg_strlist_free(&keys);
+  rg_kvlist_free(&kvs);
   return rc;
 }
 
@@ -191,5 +216,6 @@ const struct rg_adapter rg_adapter_etcd = {
     .deregister_service = etcd_deregister,
     .refresh = etcd_refresh,
     .list = etcd_list,
+    .list_own = etcd_list_own,
     .close = etcd_close,
 };

@@ -195,6 +195,18 @@ int rg_etcd3_list(struct rg_etcdkv *kv, const char *prefix, struct rg_kvlist *ou
   return rc;
 }
 
+int rg_etcd3_lease_keys(struct rg_etcdkv *kv, struct rg_strlist *keys, char *err) {
+  struct rg_buf body = {0};
+  struct rg_http_response r = {0};
+  int built = rg_etcd3_lease_keys_body(&body, kv->lease);
+  int rc = call_free(kv, "/v3/lease/timetolive", &body, built, &r, err);
+  long ttl = 0;
+  if (rc == RG_OK && rg_etcd3_parse_lease_keys(r.body.data, keys, &ttl) != RG_OK)
+    rc = rg_err(err, RG_EPROTO, "etcd %s: malformed lease timetolive answer", rg_http_endpoint(kv->http));
+  rg_buf_free(&r.body);
+  return rc; /* a lease gone (ttl -1) holds no keys: every key reads as missing */
+}
+
 int rg_etcd3_refresh(struct rg_etcdkv *kv, char *err) {
   if (kv->lease == 0) return kv->n ? renew(kv, err) : RG_OK;
   struct rg_buf body = {0};

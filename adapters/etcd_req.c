@@ -144,6 +144,17 @@ int rg_etcd3_lease_body(struct rg_buf *out, int64_t lease) {
   return gen_finish(g, st, out);
 }
 
+int rg_etcd3_lease_keys_body(struct rg_buf *out, int64_t lease) {
+  yajl_gen g = gen_new();
+  if (g == NULL) return RG_ENOMEM;
+  yajl_gen_status st = yajl_gen_map_open(g);
+  if (st == yajl_gen_status_ok) st = id_field(g, "ID", lease);
+  if (st == yajl_gen_status_ok) st = str(g, "keys");
+  if (st == yajl_gen_status_ok) st = yajl_gen_bool(g, 1);
+  if (st == yajl_gen_status_ok) st = yajl_gen_map_close(g);
+  return gen_finish(g, st, out);
+}
+
 int rg_etcd3_auth_body(struct rg_buf *out, const char *name, const char *password) {
   yajl_gen g = gen_new();
   if (g == NULL) return RG_ENOMEM;
@@ -255,6 +266,29 @@ int rg_etcd3_parse_range(const char *body, struct rg_kvlist *out) {
   }
   rg_buf_free(&k);
   rg_buf_free(&v);
+  yajl_tree_free(root);
+  return rc;
+}
+
+int rg_etcd3_parse_lease_keys(const char *body, struct rg_strlist *keys, long *ttl) {
+  yajl_val root = yajl_tree_parse(body, NULL, 0);
+  int64_t t = -1;
+  if (root == NULL || !YAJL_IS_OBJECT(root) || !get_int(root, "TTL", &t)) {
+    yajl_tree_free(root);
+    return RG_EPROTO;
+  }
+  *ttl = t < 0 ? -1 : (long)t;
+  yajl_val list = get(root, "keys", NULL, yajl_t_array);
+  struct rg_buf k = {0};
+  int rc = RG_OK;
+  for (size_t i = 0; list && rc == RG_OK && i < list->u.array.len; i++) {
+    yajl_val x = list->u.array.values[i];
+    const char *s = YAJL_IS_STRING(x) ? YAJL_GET_STRING(x) : NULL;
+    rg_buf_reset(&k);
+    if (s == NULL || rg_base64_decode(s, strlen(s), &k) != RG_OK || memchr(k.data, '\0', k.len)) continue;
+    rc = rg_strlist_add(keys, k.data);
+  }
+  rg_buf_free(&k);
   yajl_tree_free(root);
   return rc;
 }

@@ -44,6 +44,8 @@ int rg_etcd3_range_body(struct rg_buf *out, const char *key, bool prefix, bool k
 int rg_etcd3_delete_body(struct rg_buf *out, const char *key); /* {"key":b64} */
 int rg_etcd3_grant_body(struct rg_buf *out, long ttl);         /* {"TTL":30} */
 int rg_etcd3_lease_body(struct rg_buf *out, int64_t lease);    /* {"ID":"<id>"} keepalive, revoke */
+/* {"ID":"<id>","keys":true}: /v3/lease/timetolive with the lease's keys. */
+int rg_etcd3_lease_keys_body(struct rg_buf *out, int64_t lease);
 int rg_etcd3_auth_body(struct rg_buf *out, const char *name, const char *password);
 /* The range_end that selects every key starting with prefix (last byte that
  * is not 0xff incremented, the rest dropped; "\0" when every byte is 0xff). */
@@ -64,6 +66,9 @@ int rg_etcd3_parse_txn(const char *body);
 int rg_etcd3_parse_token(const char *body, char **token);
 /* /v3/kv/range answer: appends decoded key/value pairs (no "kvs": none). */
 int rg_etcd3_parse_range(const char *body, struct rg_kvlist *out);
+/* A timetolive answer: *ttl (-1: the lease is gone) and the decoded keys
+ * appended to keys (undecodable ones skipped). RG_EPROTO without a TTL. */
+int rg_etcd3_parse_lease_keys(const char *body, struct rg_strlist *keys, long *ttl);
 
 /* v2 ---------------------------------------------------------------- */
 /* "/v2/keys" + key with every segment percent-escaped ('/' kept) + "?" +

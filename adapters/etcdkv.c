@@ -314,6 +314,11 @@ int rg_etcdkv_list(struct rg_etcdkv *kv, const char *prefix, struct rg_kvlist *o
   return kv->version == 3 ? rg_etcd3_list(kv, prefix, out, err) : rg_etcd2_list(kv, prefix, out, err);
 }
 
+int rg_etcdkv_own_keys(struct rg_etcdkv *kv, struct rg_strlist *keys, char *err) {
+  if (kv->version != 3 || kv->ttl <= 0 || kv->lease == 0) return RG_EUNSUPPORTED;
+  return rg_etcd3_lease_keys(kv, keys, err);
+}
+
 int rg_etcdkv_refresh(struct rg_etcdkv *kv, char *err) {
   if (kv->ttl <= 0) return RG_OK;
   return kv->version == 3 ? rg_etcd3_refresh(kv, err) : rg_etcd2_refresh(kv, err);

@@ -89,6 +89,10 @@ int rg_etcdkv_delete(struct rg_etcdkv *kv, const char *id, const char *key, char
 /* Appends every (key, value) under prefix (a key prefix, e.g. "/services/"). */
 int rg_etcdkv_list(struct rg_etcdkv *kv, const char *prefix, struct rg_kvlist *out, char *err);
 int rg_etcdkv_refresh(struct rg_etcdkv *kv, char *err);
+/* The keys this instance's writes still hold: v3 with a TTL, the keys on its
+ * lease (one request, whatever else is under the prefix). RG_EUNSUPPORTED
+ * without a lease (v2, no TTL, none granted yet): list the prefix instead. */
+int rg_etcdkv_own_keys(struct rg_etcdkv *kv, struct rg_strlist *keys, char *err);
 
 /* Memory of what was put (etcdkv.c); used by the v2/v3 halves. */
 const struct rg_etcdkv_entry *rg_etcdkv_find(const struct rg_etcdkv *kv, const char *id);
@@ -105,6 +109,7 @@ int rg_etcd3_write(struct rg_etcdkv *kv, const struct rg_etcd3_op *ops, size_t n
 int rg_etcd3_delete(struct rg_etcdkv *kv, const char *key, char *err);
 int rg_etcd3_list(struct rg_etcdkv *kv, const char *prefix, struct rg_kvlist *out, char *err);
 int rg_etcd3_refresh(struct rg_etcdkv *kv, char *err);
+int rg_etcd3_lease_keys(struct rg_etcdkv *kv, struct rg_strlist *keys, char *err);
 int rg_etcd2_ping(struct rg_etcdkv *kv, const char *prefix, char *err);
 int rg_etcd2_put(struct rg_etcdkv *kv, const char *key, const char *value, char *err);
 int rg_etcd2_delete(struct rg_etcdkv *kv, const char *key, char *err);

@@ -185,7 +185,10 @@ size_t rg_registry_verify(struct rg_registry *r, const struct rg_service_list *d
   if (r->adapter->list == NULL) return 0;
   struct rg_service_list found = {0};
   char err[RG_ERRBUF] = "";
-  if (r->adapter->list(r->state, &found, err) != RG_OK) {
+  int rc = RG_EUNSUPPORTED; /* -cleanup needs every entry; drift repair only ours */
+  if (!cleanup && r->adapter->list_own) rc = r->adapter->list_own(r->state, &found, err);
+  if (rc == RG_EUNSUPPORTED) rc = r->adapter->list(r->state, &found, err);
+  if (rc != RG_OK) {
     rg_log(r->log, RG_LOG_WARN, "cannot list %s to verify it: %s", r->uri, err);
     rg_service_list_free(&found);
     return 1;

@@ -40,7 +40,10 @@ int rg_registry_ping(struct rg_registry *r, char *err);
  * one by one. Returns the number of writes still pending (0: in step). */
 size_t rg_registry_apply(struct rg_registry *r, const struct rg_service_list *desired);
 
-/* Lists the registry once (no-op for adapters that cannot list):
+/* Lists the registry once (no-op for adapters that cannot list); without
+ * cleanup only this instance's own entries when the adapter can tell them
+ * (etcd v3 with a TTL: the keys on its lease), so that the cost does not grow
+ * with the other hosts sharing the prefix:
  *  - drift repair: services this registrator registered that the registry
  *    no longer holds are forgotten, so that the next rg_registry_apply()
  *    writes them again; *drifted counts them;

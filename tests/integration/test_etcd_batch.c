@@ -349,3 +349,51 @@ Test(etcd_batch, skydns_and_etcd2_register_many) {
   et_close(&e);
   et2_del(ET_ENDPOINT, p, true);
 }
+
+/* Drift repair (no -cleanup) reads only the keys on this instance's lease:
+ * another host's entries under the same prefix cost nothing and are not
+ * seen; a key of ours deleted, or overwritten off our lease, is written
+ * again. With -cleanup the whole prefix is read. */
+Test(etcd_batch, drift_repair_reads_only_the_keys_on_its_lease) {
+  const char *p = et_prefix();
+  struct rg_registry *r = open_registry("etcd://" ET_ENDPOINT, p, 30);
+  struct rg_service_list want = services(5, 0, SIZE_MAX);
+  cr_assert_eq(rg_registry_apply(r, &want), 0, "%s", logged);
+  /* not ours, though its ID has our hostname: only a full listing sees it */
+  free(it_sh_ok("ETCDCTL_API=3 etcdctl --endpoints=" ET_ENDPOINT " put %s/web9/testhost:other:80 10.9.9.9:80"
+                " >/dev/null", p));
+  char k0[160], k1[160];
+  snprintf(k0, sizeof k0, "%s/web0/testhost:c0000:80", p);
+  snprintf(k1, sizeof k1, "%s/web1/testhost:c0001:80", p);
+  free(it_sh_ok("ETCDCTL_API=3 etcdctl --endpoints=" ET_ENDPOINT " del %s >/dev/null", k0));
+  free(it_sh_ok("ETCDCTL_API=3 etcdctl --endpoints=" ET_ENDPOINT " put %s 10.1.1.1:1000 >/dev/null", k1));
+
+  struct rg_service_list own = {0};
+  char err[RG_ERRBUF] = "";
+  cr_assert_eq(r->adapter->list_own(r->state, &own, err), RG_OK, "%s", err);
+  cr_assert_eq(own.n, 3, "the three keys still on the lease, got %zu", own.n);
+  rg_service_list_sort(&own);
+  cr_assert_str_eq(own.items[0].id, "testhost:c0002:80");
+  cr_assert_str_eq(own.items[0].name, "web2");
+  rg_service_list_free(&own);
+
+  size_t drifted = 0;
+  cr_assert_eq(rg_registry_verify(r, &want, "testhost", false, &drifted), 0, "%s", logged);
+  cr_assert_eq(drifted, 2, "the deleted key and the one taken off the lease");
+  cr_assert_eq(rg_registry_apply(r, &want), 0, "%s", logged);
+  struct row *got;
+  size_t n = dump(p, &got);
+  cr_assert_eq(n, 6);
+  for (size_t i = 0; i < n; i++) /* ours on the lease again; the other entry untouched */
+    cr_assert((strstr(got[i].key, "testhost:other") != NULL) == (got[i].lease == 0), "%s %lld", got[i].key,
+              got[i].lease);
+  free(got);
+  cr_assert_eq(rg_registry_verify(r, &want, "testhost", false, &drifted), 0, "%s", logged);
+  cr_assert_eq(drifted, 0);
+  cr_assert_eq(rg_registry_verify(r, &want, "testhost", true, &drifted), 0, "%s", logged);
+  char ko[160];
+  snprintf(ko, sizeof ko, "%s/web9/testhost:other:80", p);
+  char *left = et3_get(ET_ENDPOINT, ko);
+  cr_assert_null(left, "-cleanup lists the prefix and removes the dangling entry: %s", left ? left : "");
+  finish(r, &want, p);
+}

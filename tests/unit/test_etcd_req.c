@@ -197,3 +197,29 @@ Test(etcd_req, v2_parses_listings_and_errors) {
   cr_assert_eq(code, 100);
   cr_assert_str_eq(msg, "Key not found (/s/x)");
 }
+
+/* /v3/lease/timetolive with keys, as etcd 3.4 answers through the gateway. */
+Test(etcd_req, v3_lease_keys_body_and_answers) {
+  struct rg_buf b = {0};
+  cr_assert_eq(rg_etcd3_lease_keys_body(&b, 7668682478482044130), RG_OK);
+  cr_assert_str_eq(b.data, "{\"ID\":\"7668682478482044130\",\"keys\":true}");
+  rg_buf_free(&b);
+  struct rg_strlist keys = {0};
+  long ttl = 0;
+  cr_assert_eq(rg_etcd3_parse_lease_keys("{\"header\":{\"revision\":\"66252\"},\"ID\":\"7668682478482044130\","
+                                         "\"TTL\":\"59\",\"grantedTTL\":\"60\",\"keys\":[\"L3R0bC9hL2I=\","
+                                         "\"!!\",5,\"L2I=\"]}",
+                                         &keys, &ttl),
+               RG_OK);
+  cr_assert_eq(ttl, 59);
+  cr_assert_eq(keys.n, 2, "undecodable and non-string keys are skipped");
+  cr_assert_str_eq(keys.items[0], "/ttl/a/b");
+  cr_assert_str_eq(keys.items[1], "/b");
+  rg_strlist_free(&keys);
+  /* a revoked or expired lease: TTL -1 and no keys */
+  cr_assert_eq(rg_etcd3_parse_lease_keys("{\"header\":{},\"ID\":\"1\",\"TTL\":\"-1\"}", &keys, &ttl), RG_OK);
+  cr_assert_eq(ttl, -1);
+  cr_assert_eq(keys.n, 0);
+  cr_assert_eq(rg_etcd3_parse_lease_keys("{\"header\":{}}", &keys, &ttl), RG_EPROTO);
+  cr_assert_eq(rg_etcd3_parse_lease_keys("[", &keys, &ttl), RG_EPROTO);
+}
