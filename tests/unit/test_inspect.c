@@ -5,20 +5,13 @@
 #include <string.h>
 
 #include "docker/container.h"
+#include "tests/unit/model_util.h"
 #include "tests/unit/rg_test.h"
 
 RG_SUITE(inspect);
 
 static struct rg_container *parse_fixture(const char *name) {
-  char path[128];
-  size_t len = 0;
-  snprintf(path, sizeof path, "inspect/%s.json", name);
-  char *doc = rg_test_fixture(path, &len);
-  struct rg_container *c = NULL;
-  char err[RG_ERRBUF] = "";
-  int rc = rg_container_parse(doc, len, &c, err);
-  free(doc);
-  cr_assert_eq(rc, RG_OK, "%s: %s", name, err);
+  struct rg_container *c = load(name); /* model_util.c: asserts the parse */
   cr_assert_not_null(c);
   return c;
 }
