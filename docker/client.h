@@ -137,6 +137,19 @@ int rg_docker_inspect_request(struct rg_docker *d, const char *id, struct rg_buf
 int rg_docker_inspect_answer(const struct rg_docker *d, const char *what, const char *body,
                              size_t len, struct rg_container **out, char *err);
 
+/* GET /v<version><path> (negotiating first when needed) into *body
+ * (zeroed by the caller; malloc()ed, NUL-terminated, the caller frees it
+ * with rg_buf_free) and *status, whatever the status: the caller decides
+ * (rg_docker_http_error for the message). At most max bytes (RG_ETOOBIG).
+ * what names the request in messages. Transport errors as the other calls. */
+int rg_docker_get(struct rg_docker *d, const char *path, size_t max, const char *what,
+                  struct rg_buf *body, long *status, char *err);
+
+/* The `Swarm` header of the last successful ping ("active/manager",
+ * "inactive", ...), or "" when the engine sent none (before Docker 23).
+ * Borrowed, valid until the next ping. (docker/swarm.h reads it.) */
+const char *rg_docker_swarm_status(const struct rg_docker *d);
+
 /* Maps an HTTP error response to a code and a message in err:
  * "Docker at <endpoint>: <what>: <Docker's message> (HTTP <status>)".
  * The message is the body's JSON "message" when the body is JSON, else the

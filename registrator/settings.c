@@ -35,6 +35,7 @@ void rg_settings_free(struct rg_settings *s) {
   rg_config_free(&s->cfg);
   cred_free(&s->cred);
   rg_strlist_free(&s->tags);
+  rg_swarm_free(&s->swarm);
   free(s);
 }
 
@@ -177,6 +178,7 @@ int rg_settings_prepare(struct rg_settings *s, char *err) {
   mo->use_ip_from_label = cfg->use_ip_from_label;
   mo->tags = &s->tags;
   mo->healthy_only = cfg->healthy_only;
+  mo->swarm = &s->swarm;
 
   struct rg_adapter_config *ac = &s->ac;
   memset(ac, 0, sizeof *ac);

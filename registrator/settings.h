@@ -10,6 +10,7 @@
 #include "adapters/adapter.h"
 #include "registrator/config.h"
 #include "registrator/model.h"
+#include "registrator/swarm.h"
 
 struct rg_credentials {
   char *docker_host; /* DOCKER_HOST */
@@ -31,6 +32,7 @@ struct rg_settings {
   struct rg_strlist tags;
   struct rg_model_options mo;
   struct rg_adapter_config ac;
+  struct rg_swarm swarm; /* the engine's swarm mode as last seen (mo.swarm points here) */
 };
 
 /* Reads the credentials from the environment through getenv_fn: DOCKER_HOST;
