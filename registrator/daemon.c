@@ -61,6 +61,7 @@ struct rg_daemon {
   struct prediction predictions[MAX_PREDICTIONS]; /* a ring, oldest overwritten */
   size_t next_prediction;
   bool full_resync;        /* next resync reads every container again */
+  bool swarm_dirty;        /* a swarm service event came (README "Swarm mode") */
 };
 
 void rg_daemon_set_cancel(struct rg_daemon *d, volatile int *cancel) { d->cancel = cancel; }
@@ -85,6 +86,10 @@ static int64_t grow_backoff(int64_t cur, int64_t max) {
 
 static int on_event(void *ud, const struct rg_event *ev) {
   struct rg_daemon *d = ud;
+  if (rg_swarm_event_changes_services(ev)) { /* not a container's: re-read the services */
+    d->swarm_dirty = true;
+    return 0;
+  }
   if (ev->id == NULL || ev->action == NULL) return 0;
   if (d->nqueue == MAX_QUEUED_EVENTS) {
     d->overflow = true;
@@ -266,6 +271,21 @@ static void handle_event(struct rg_daemon *d, const struct queued_event *e) {
   }
 }
 
+/* Swarm mode (README "Swarm mode"): a manager's services read again, their
+ * routing-mesh entries put in the desired set. Off a manager: no request.
+ * On an error the entries stay as they were. */
+static void swarm_sync(struct rg_daemon *d) {
+  struct rg_service_list found = {0};
+  char err[RG_ERRBUF] = "";
+  d->swarm_dirty = false;
+  if (d->mo->swarm == NULL) return;
+  if (rg_collect_swarm(d->mo->swarm, d->docker, d->mo, d->log, &found, err) != RG_OK)
+    rg_log(d->log, RG_LOG_WARN, "swarm services: %s (the next resync retries)", err);
+  else if (rg_swarm_replace(&d->desired, &found) != RG_OK)
+    rg_log(d->log, RG_LOG_WARN, "swarm services: out of memory");
+  rg_service_list_free(&found);
+}
+
 /* ---- registry writes ---- */
 
 static void apply(struct rg_daemon *d) {
@@ -309,6 +329,7 @@ static void resync(struct rg_daemon *d) {
     rg_service_list_free(&d->desired);
     d->desired = (struct rg_service_list){0};
   }
+  swarm_sync(d); /* before the reads: a task's entries take its service's labels */
   struct rg_strlist read = {0}, unread = {0};
   for (size_t i = 0; i < ids.n; i++) {
     if (known_has(d, ids.items[i])) {
@@ -352,7 +373,9 @@ static void stream_close(struct rg_daemon *d) {
 static void stream_open(struct rg_daemon *d) {
   char err[RG_ERRBUF] = "";
   rg_event_parser_reset(d->parser);
-  if (rg_docker_events_open(d->docker, NULL, d->parser, &d->stream, err) != RG_OK ||
+  if (d->mo->swarm) rg_collect_swarm_detect(d->mo->swarm, d->docker, d->log, err); /* at each (re)connect */
+  if (rg_docker_events_open_filter(d->docker, rg_swarm_events_filter(d->mo->swarm), NULL, d->parser,
+                                   &d->stream, err) != RG_OK ||
       curl_multi_add_handle(d->multi, rg_docker_stream_handle(d->stream)) != CURLM_OK) {
     if (d->stream) rg_docker_stream_free(d->stream);
     d->stream = NULL;
@@ -424,6 +447,8 @@ static void process_events(struct rg_daemon *d) {
     d->resync_now = true;
     d->overflow = false;
   }
+  bool swarm = d->swarm_dirty && !d->resync_now;
+  if (swarm) swarm_sync(d); /* first: the tasks' events below read the new services */
   size_t n = d->nqueue;
   for (size_t i = 0; i < n; i++) {
     if (!d->resync_now) handle_event(d, &d->queue[i]);
@@ -432,7 +457,7 @@ static void process_events(struct rg_daemon *d) {
   }
   d->nqueue = 0;
   /* while writes are failing, the retry timer (not each event) drives them */
-  if (n > 0 && !d->resync_now && d->next_retry == 0) apply(d);
+  if ((n > 0 || swarm) && !d->resync_now && d->next_retry == 0) apply(d);
 }
 
 int rg_daemon_run(struct rg_daemon *d, char *err) {
