@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "docker/swarm.h"
+#include "registrator/collect.h"
 #include "registrator/swarm.h"
+#include "tests/unit/fake_docker.h"
 #include "tests/unit/model_util.h"
 
 RG_SUITE(swarm_model);
@@ -259,4 +261,92 @@ Test(swarm_model, service_events_are_asked_for_only_in_a_swarm) {
   cr_assert(strstr(rg_swarm_events_filter(&sw), "\"remove\""));
   rg_swarm_free(&sw);
   rg_swarm_free(NULL);
+}
+
+/* ---- the collector's swarm calls (registrator/collect.c) ---- */
+
+Test(swarm_model, off_a_swarm_collecting_makes_no_request) {
+  /* a socket nobody listens on: any request would fail */
+  struct rg_docker *d = open_ok("unix:///nonexistent/h16-docker.sock");
+  struct rg_swarm sw = {0};
+  struct rg_model_options o = defaults();
+  struct rg_service_list out = {0};
+  char err[RG_ERRBUF] = "";
+  cr_assert_eq(rg_collect_swarm(&sw, d, &o, &test_log, &out, err), RG_OK, "%s", err);
+  cr_assert_eq(out.n, 0);
+  sw.role = RG_DOCKER_SWARM_WORKER; /* a worker: said once, no request either */
+  reset_log();
+  cr_assert_eq(rg_collect_swarm(&sw, d, &o, &test_log, &out, err), RG_OK, "%s", err);
+  cr_assert(log_has("info", "is a swarm worker"), "%s", logged.data);
+  reset_log();
+  cr_assert_eq(rg_collect_swarm(&sw, d, &o, &test_log, &out, err), RG_OK, "%s", err);
+  cr_assert(!log_has("info", "swarm worker"), "logged twice: %s", logged.data);
+  cr_assert_eq(out.n, 0);
+  rg_docker_close(d);
+  rg_swarm_free(&sw);
+  reset_log();
+}
+
+#define PING_AS(v) "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nSwarm: " v "\r\nContent-Length: 2\r\n\r\nOK"
+
+/* A fake engine whose ping says ping_swarm and whose GET /services answers
+ * status with the fixture; the caller ends it with engine_stop. */
+struct engine {
+  char *body, *resp;
+  struct route r[2];
+  struct server s;
+  struct rg_docker *d;
+};
+
+static void engine_start(struct engine *e, const char *ping, const char *status, const char *fixture) {
+  size_t len = 0;
+  e->body = rg_test_fixture(fixture, &len);
+  e->resp = http(status, "application/json", e->body);
+  e->r[0] = (struct route){"/_ping", ping, 0};
+  e->r[1] = (struct route){"/v1.41/services", e->resp, 0};
+  e->s = serve(0, e->r, 2);
+  e->d = open_ok(e->s.host);
+  reset_log();
+}
+
+static void engine_stop(struct engine *e) {
+  rg_docker_close(e->d);
+  stop_server(&e->s);
+  free(e->resp);
+  free(e->body);
+  reset_log();
+}
+
+Test(swarm_model, a_manager_gets_its_routing_mesh_entries) {
+  struct engine e;
+  engine_start(&e, PING_AS("active/manager"), "200 OK", "swarm/services.json");
+  struct rg_swarm sw = {0};
+  struct rg_model_options o = defaults();
+  struct rg_service_list out = {0};
+  char err[RG_ERRBUF] = "";
+  cr_assert_eq(rg_collect_swarm_detect(&sw, e.d, &test_log, err), RG_OK, "%s", err);
+  cr_assert_eq(sw.role, RG_DOCKER_SWARM_MANAGER);
+  cr_assert(log_has("info", "is a swarm manager"), "%s", logged.data);
+  cr_assert_eq(rg_collect_swarm(&sw, e.d, &o, &test_log, &out, err), RG_OK, "%s", err);
+  cr_assert_eq(out.n, 3);
+  cr_assert_eq(sw.services.n, 3, "kept for the task containers");
+  rg_service_list_free(&out);
+  rg_swarm_free(&sw);
+  engine_stop(&e);
+}
+
+Test(swarm_model, a_manager_that_refuses_the_list_is_asked_its_role_again) {
+  struct engine e;
+  engine_start(&e, PING_AS("active/worker"), "503 Service Unavailable", "swarm/services-inactive.txt");
+  struct rg_swarm sw = {.role = RG_DOCKER_SWARM_MANAGER};
+  struct rg_model_options o = defaults();
+  struct rg_service_list out = {0};
+  char err[RG_ERRBUF] = "";
+  cr_assert_eq(rg_collect_swarm(&sw, e.d, &o, &test_log, &out, err), RG_OK, "%s", err);
+  cr_assert_eq(sw.role, RG_DOCKER_SWARM_WORKER);
+  cr_assert_eq(out.n, 0);
+  cr_assert(log_has("info", "not a swarm manager"), "%s", logged.data);
+  cr_assert(log_has("info", "is a swarm worker"), "%s", logged.data);
+  rg_swarm_free(&sw);
+  engine_stop(&e);
 }
