@@ -91,6 +91,7 @@ int rg_collect_swarm_detect(struct rg_swarm *sw, struct rg_docker *d, const stru
 int rg_collect_swarm(struct rg_swarm *sw, struct rg_docker *d, const struct rg_model_options *mo,
                      const struct rg_log *log, struct rg_service_list *out, char *err) {
   int rc = RG_OK;
+  sw->relabelled = false;
   if (sw->role == RG_DOCKER_SWARM_MANAGER) {
     struct rg_docker_swarm_services fresh = {0};
     rc = rg_docker_swarm_services(d, &fresh, err);
@@ -98,6 +99,7 @@ int rg_collect_swarm(struct rg_swarm *sw, struct rg_docker *d, const struct rg_m
       rg_log(log, RG_LOG_INFO, "%s", err);
       rc = rg_collect_swarm_detect(sw, d, log, err);
     } else if (rc == RG_OK) {
+      sw->relabelled = rg_swarm_labels_changed(&sw->services, &fresh);
       rg_docker_swarm_services_free(&sw->services);
       sw->services = fresh;
     }

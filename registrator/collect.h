@@ -32,7 +32,8 @@ int rg_collect_swarm_detect(struct rg_swarm *sw, struct rg_docker *d, const stru
 
 /* Appends the routing-mesh entries for this node (rg_swarm_ingress_services)
  * to out. On a manager, GET /services into sw->services first (one
- * request); a 503 there (no longer a manager) detects the role again. On a
+ * request; sw->relabelled says whether a known service's SERVICE_* labels
+ * changed); a 503 there (no longer a manager) detects the role again. On a
  * worker: logged once, nothing appended. Off: nothing, no request. */
 int rg_collect_swarm(struct rg_swarm *sw, struct rg_docker *d, const struct rg_model_options *mo,
                      const struct rg_log *log, struct rg_service_list *out, char *err);

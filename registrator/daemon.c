@@ -283,6 +283,8 @@ static void swarm_sync(struct rg_daemon *d) {
     rg_log(d->log, RG_LOG_WARN, "swarm services: %s (the next resync retries)", err);
   else if (rg_swarm_replace(&d->desired, &found) != RG_OK)
     rg_log(d->log, RG_LOG_WARN, "swarm services: out of memory");
+  else if (d->mo->swarm->relabelled) /* the tasks of a relabelled service: read them again */
+    d->resync_now = d->full_resync = true;
   rg_service_list_free(&found);
 }
 

@@ -177,6 +177,33 @@ int rg_swarm_ingress_services(const struct rg_docker_swarm_services *l,
   return RG_OK;
 }
 
+static size_t count_service_keys(const struct rg_kvlist *l) {
+  size_t n = 0;
+  for (size_t i = 0; i < l->n; i++) n += strncmp(l->items[i].key, "SERVICE_", 8) == 0;
+  return n;
+}
+
+/* Same SERVICE_* keys with the same values (a JSON object has unique keys). */
+static bool same_service_keys(const struct rg_kvlist *a, const struct rg_kvlist *b) {
+  if (count_service_keys(a) != count_service_keys(b)) return false;
+  for (size_t i = 0; i < a->n; i++) {
+    if (strncmp(a->items[i].key, "SERVICE_", 8) != 0) continue;
+    const char *v = rg_kvlist_get(b, a->items[i].key);
+    if (v == NULL || strcmp(v, a->items[i].value) != 0) return false;
+  }
+  return true;
+}
+
+bool rg_swarm_labels_changed(const struct rg_docker_swarm_services *old,
+                             const struct rg_docker_swarm_services *fresh) {
+  for (size_t i = 0; i < fresh->n; i++)
+    for (size_t k = 0; k < old->n; k++)
+      if (strcmp(old->items[k].id, fresh->items[i].id) == 0 &&
+          !same_service_keys(&old->items[k].labels, &fresh->items[i].labels))
+        return true;
+  return false;
+}
+
 bool rg_swarm_is_entry(const struct rg_service *s) {
   return s->container_id && strncmp(s->container_id, RG_SWARM_OWNER, sizeof RG_SWARM_OWNER - 1) == 0;
 }

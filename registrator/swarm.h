@@ -32,6 +32,8 @@ struct rg_swarm {
   enum rg_docker_swarm_role role;
   struct rg_docker_swarm_services services; /* a manager's last GET /services; else empty */
   bool worker_logged;                       /* "a worker sees no services" said once */
+  bool relabelled; /* the last GET /services changed the SERVICE_* labels of a
+                      service already known: its tasks must be read again */
 };
 
 void rg_swarm_free(struct rg_swarm *sw); /* back to zeroed */
@@ -71,6 +73,12 @@ int rg_swarm_task_view(struct rg_container *c, const struct rg_docker_swarm_serv
 int rg_swarm_ingress_services(const struct rg_docker_swarm_services *l,
                               const struct rg_model_options *mo, const struct rg_log *log,
                               struct rg_service_list *out, char *err);
+
+/* True when a service in both old and fresh (same ID) has different
+ * SERVICE_* labels (Spec.Labels): its running tasks did not change, but
+ * their entries did (README "Swarm mode"). */
+bool rg_swarm_labels_changed(const struct rg_docker_swarm_services *old,
+                             const struct rg_docker_swarm_services *fresh);
 
 /* True for a routing-mesh entry (container_id starts with RG_SWARM_OWNER). */
 bool rg_swarm_is_entry(const struct rg_service *s);

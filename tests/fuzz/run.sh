@@ -21,6 +21,7 @@ corpus_dirs() {
   case $t in
     events) echo "$dir/seeds/events $root/tests/fixtures/events" ;;
     inspect) echo "$root/tests/fixtures/inspect" ;;
+    swarm) echo "$root/tests/fixtures/swarm" ;;
     metadata) echo "$dir/seeds/metadata" ;;
     config) echo "$dir/seeds/config" ;;
     uri | cli) echo "$here/seeds/$t" ;;
@@ -30,7 +31,7 @@ corpus_dirs() {
 }
 
 max_len() {
-  case $1 in events | inspect) echo 65536 ;; *) echo 4096 ;; esac
+  case $1 in events | inspect | swarm) echo 65536 ;; *) echo 4096 ;; esac
 }
 
 seeds() {

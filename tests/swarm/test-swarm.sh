@@ -116,6 +116,9 @@ check "a host-mode task registers like a published port, named after its service
 host_value() { [ "$(etcdctl get --prefix --print-value-only "$PREFIX/h16-sw-host/")" = 127.0.0.1:32991 ]; }
 check "at this host and the published port" host_value
 check "and in Consul" wait_for 30 catalog h16-sw-host 'length == 1 and .[0].ServicePort == 32991'
+docker service update -d -q --label-add SERVICE_TAGS=relabelled h16-sw-host >/dev/null
+check "a service label added later reaches its running task's entry" \
+  wait_for 30 catalog h16-sw-host 'length == 1 and .[0].ServiceTags == ["relabelled"]'
 
 # ---- --publish-add and --publish-rm ----
 docker service update -d -q --publish-add 32992:8080 h16-sw-web >/dev/null

@@ -223,6 +223,25 @@ Test(swarm_model, replace_swaps_only_the_routing_mesh_entries) {
   done(&desired);
 }
 
+Test(swarm_model, a_changed_service_label_asks_for_the_tasks_again) {
+  struct rg_docker_swarm_services a = services("swarm/services.json");
+  struct rg_docker_swarm_services b = services("swarm/services.json");
+  struct rg_docker_swarm_services stack = services("swarm/services-stack.json");
+  cr_assert(!rg_swarm_labels_changed(&a, &b));
+  cr_assert(!rg_swarm_labels_changed(&a, &stack), "a new service's tasks are read when they start");
+  cr_assert(!rg_swarm_labels_changed(&(struct rg_docker_swarm_services){0}, &a));
+  struct rg_docker_swarm_service *quiet = &b.items[0];
+  cr_assert_str_eq(quiet->name, "h16-fix-quiet");
+  cr_assert_eq(rg_kvlist_add(&quiet->labels, "other.label", "x"), RG_OK);
+  cr_assert(!rg_swarm_labels_changed(&a, &b), "only SERVICE_* labels count");
+  cr_assert_eq(rg_kvlist_add(&quiet->labels, "SERVICE_TAGS", "new"), RG_OK);
+  cr_assert(rg_swarm_labels_changed(&a, &b));
+  cr_assert(rg_swarm_labels_changed(&b, &a), "a removed label counts too");
+  rg_docker_swarm_services_free(&a);
+  rg_docker_swarm_services_free(&b);
+  rg_docker_swarm_services_free(&stack);
+}
+
 static int count_service_events(void *ud, const struct rg_event *ev) {
   size_t *n = ud;
   if (rg_swarm_event_changes_services(ev)) n[0]++;
