@@ -55,8 +55,10 @@ int rg_registry_connect(struct rg_registry **out, struct rg_settings *s, char *e
   *out = NULL;
   int rc = rg_settings_prepare(s, err);
   if (rc) return rc;
-  if (s->cfg.uri == NULL) return rg_err(err, RG_EINVAL, "no registry URI (setting \"registry\")");
-  rc = rg_registry_open(out, s->cfg.uri, &s->ac, err);
+  if (s->cfg.registries.n == 0) return rg_err(err, RG_EINVAL, "no registry URI (setting \"registry\")");
+  struct rg_adapter_config ac;
+  rg_settings_adapter_config(s, s->cfg.registries.items[0], &ac);
+  rc = rg_registry_open(out, s->cfg.registries.items[0], &ac, err);
   if (rc) return rc;
   for (long attempt = 0;; attempt++) {
     rc = rg_registry_ping(*out, err);

@@ -7,6 +7,30 @@
 
 #include "registrator/reconcile.h"
 
+/* Deep copy of the adapter configuration's strings into dst (owned). */
+static int config_copy(struct rg_adapter_config *dst, const struct rg_adapter_config *src) {
+  *dst = *src;
+  const char **fields[] = {&dst->hostname, &dst->ca_file, &dst->cert_file, &dst->key_file,
+                           &dst->username, &dst->password, &dst->token};
+  int rc = RG_OK;
+  for (size_t i = 0; i < RG_ARRAY_LEN(fields); i++) {
+    const char *v = *fields[i];
+    *fields[i] = NULL;
+    if (v && (*fields[i] = rg_strdup(v)) == NULL) rc = RG_ENOMEM;
+  }
+  return rc;
+}
+
+static void config_free(struct rg_adapter_config *c) {
+  char *secrets[] = {(char *)c->password, (char *)c->token};
+  for (size_t i = 0; i < RG_ARRAY_LEN(secrets); i++)
+    if (secrets[i]) rg_wipe(secrets[i], strlen(secrets[i]));
+  const char *fields[] = {c->hostname, c->ca_file, c->cert_file, c->key_file,
+                          c->username, c->password, c->token};
+  for (size_t i = 0; i < RG_ARRAY_LEN(fields); i++) free((char *)fields[i]);
+  memset(c, 0, sizeof *c);
+}
+
 int rg_registry_open(struct rg_registry **out, const char *uri, const struct rg_adapter_config *cfg,
                      char *err) {
   *out = NULL;
@@ -29,9 +53,14 @@ int rg_registry_open(struct rg_registry **out, const char *uri, const struct rg_
     rg_uri_free(&u);
     return rg_err(err, RG_ENOMEM, "out of memory");
   }
-  r->adapter = a;
   r->log = cfg->log;
-  rc = a->open(&r->state, &u, cfg, err);
+  if (config_copy(&r->cfg, cfg) != RG_OK) {
+    rg_uri_free(&u);
+    rg_registry_close(r);
+    return rg_err(err, RG_ENOMEM, "out of memory");
+  }
+  r->adapter = a;
+  rc = a->open(&r->state, &u, &r->cfg, err);
   rg_uri_free(&u);
   if (rc) {
     rg_registry_close(r);
@@ -46,6 +75,7 @@ void rg_registry_close(struct rg_registry *r) {
   if (r->adapter) r->adapter->close(r->state);
   rg_service_list_free(&r->registered);
   rg_service_list_free(&r->rejected);
+  config_free(&r->cfg);
   free(r->uri);
   free(r);
 }

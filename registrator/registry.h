@@ -19,10 +19,13 @@ struct rg_registry {
   struct rg_service_list rejected;    /* refused as invalid (RG_EINVAL): not retried
                                          until the service changes; sorted by id */
   const struct rg_log *log;
+  struct rg_adapter_config cfg;       /* owned copies of every string the adapter borrows */
 };
 
 /* Parses uri, finds its adapter and opens it (no network I/O is required to
- * succeed: reachability is rg_registry_ping's job). */
+ * succeed: reachability is rg_registry_ping's job). The registry keeps its
+ * own copies of cfg's strings; cfg->log and cfg->cancel stay borrowed and
+ * must outlive it. */
 int rg_registry_open(struct rg_registry **out, const char *uri, const struct rg_adapter_config *cfg,
                      char *err);
 void rg_registry_close(struct rg_registry *r); /* accepts NULL */
