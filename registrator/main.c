@@ -73,16 +73,8 @@ static int reload(void *ud) {
     rg_config_free(&fresh);
     return 1;
   }
-  bool same = fresh.registries.n == r->s->cfg.registries.n;
-  for (size_t i = 0; same && i < fresh.registries.n; i++)
-    same = strcmp(fresh.registries.items[i], r->s->cfg.registries.items[i]) == 0;
-  if (!same || fresh.ttl != r->s->cfg.ttl)
-    rg_log(&r->s->log, RG_LOG_WARN, "reload: a new registry URI or -ttl takes a restart; kept");
-  rg_strlist_free(&fresh.registries);
-  fresh.registries = r->s->cfg.registries;
-  r->s->cfg.registries = (struct rg_strlist){0};
-  fresh.ttl = r->s->cfg.ttl;
-  fresh.ttl_refresh = r->s->cfg.ttl_refresh;
+  if (fresh.ttl != r->s->cfg.ttl || fresh.ttl_refresh != r->s->cfg.ttl_refresh)
+    rg_log(&r->s->log, RG_LOG_WARN, "reload: a new -ttl or -ttl-refresh takes a restart; kept");
   rg_config_free(&r->s->cfg);
   r->s->cfg = fresh;
   if (rg_settings_reprepare(r->s, err) != RG_OK) {

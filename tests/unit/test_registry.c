@@ -73,6 +73,7 @@ static struct rg_registry *open_fake(const struct rg_adapter *a, struct fake *f)
   r->adapter = a;
   r->state = f;
   r->uri = rg_strdup("fake://");
+  r->label = rg_strdup("fake://");
   r->log = &test_log;
   f->fail_after = SIZE_MAX;
   return r;
