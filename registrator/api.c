@@ -144,12 +144,11 @@ int rg_resync_once(struct rg_settings *s, size_t *failed, char *err) {
              desired.n, st.in_step ? "in step" : "NOT in step (see above)");
       if (st.in_step) continue;
       rg_buf_printf(&bad, "%s%s", bad.len ? ", " : "", st.label);
-      (*failed)++;
+      *failed += st.pending ? st.pending : 1;
     }
   }
   if (rc == RG_OK && *failed)
-    rc = rg_err(err, RG_EIO, "%zu of %zu registries not in step: %s", *failed, s->cfg.registries.n,
-                bad.data ? bad.data : "?");
+    rc = rg_err(err, RG_EIO, "not in step (%zu failure(s)): %s", *failed, bad.data ? bad.data : "?");
   rg_buf_free(&bad);
   rg_engine_free(e);
   rg_service_list_free(&desired);
