@@ -73,13 +73,8 @@ static int reload(void *ud) {
     rg_config_free(&fresh);
     return 1;
   }
-  if (strcmp(fresh.uri, r->s->cfg.uri) != 0 || fresh.ttl != r->s->cfg.ttl)
-    rg_log(&r->s->log, RG_LOG_WARN, "reload: a new registry URI or -ttl takes a restart; kept");
-  free(fresh.uri);
-  fresh.uri = r->s->cfg.uri;
-  r->s->cfg.uri = NULL;
-  fresh.ttl = r->s->cfg.ttl;
-  fresh.ttl_refresh = r->s->cfg.ttl_refresh;
+  if (fresh.ttl != r->s->cfg.ttl || fresh.ttl_refresh != r->s->cfg.ttl_refresh)
+    rg_log(&r->s->log, RG_LOG_WARN, "reload: a new -ttl or -ttl-refresh takes a restart; kept");
   rg_config_free(&r->s->cfg);
   r->s->cfg = fresh;
   if (rg_settings_reprepare(r->s, err) != RG_OK) {

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "registrator/model.h"
+#include "registrator/reconcile.h"
 
 void rg_swarm_free(struct rg_swarm *sw) {
   if (sw == NULL) return;
@@ -208,7 +209,23 @@ bool rg_swarm_is_entry(const struct rg_service *s) {
   return s->container_id && strncmp(s->container_id, RG_SWARM_OWNER, sizeof RG_SWARM_OWNER - 1) == 0;
 }
 
-int rg_swarm_replace(struct rg_service_list *desired, const struct rg_service_list *fresh) {
+/* Whether the routing-mesh entries of desired are exactly fresh. */
+static bool same_entries(const struct rg_service_list *desired, const struct rg_service_list *fresh) {
+  size_t n = 0;
+  for (size_t i = 0; i < desired->n; i++) n += rg_swarm_is_entry(&desired->items[i]);
+  if (n != fresh->n) return false;
+  for (size_t i = 0; i < fresh->n; i++) {
+    const struct rg_service *s = rg_service_list_find(desired, fresh->items[i].id);
+    if (s == NULL || !rg_swarm_is_entry(s) || !rg_service_equal(s, &fresh->items[i])) return false;
+  }
+  return true;
+}
+
+int rg_swarm_replace(struct rg_service_list *desired, const struct rg_service_list *fresh,
+                     bool *changed) {
+  bool same = same_entries(desired, fresh);
+  if (changed) *changed = !same;
+  if (same) return RG_OK;
   size_t w = 0;
   for (size_t i = 0; i < desired->n; i++) {
     if (rg_swarm_is_entry(&desired->items[i])) rg_service_clear(&desired->items[i]);

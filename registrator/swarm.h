@@ -84,8 +84,10 @@ bool rg_swarm_labels_changed(const struct rg_docker_swarm_services *old,
 bool rg_swarm_is_entry(const struct rg_service *s);
 
 /* In desired (sorted by id): removes every routing-mesh entry and upserts
- * a copy of each of fresh (the latest rg_swarm_ingress_services). RG_ENOMEM. */
-int rg_swarm_replace(struct rg_service_list *desired, const struct rg_service_list *fresh);
+ * a copy of each of fresh (the latest rg_swarm_ingress_services). *changed
+ * (may be NULL) tells whether desired differs afterwards. RG_ENOMEM. */
+int rg_swarm_replace(struct rg_service_list *desired, const struct rg_service_list *fresh,
+                     bool *changed);
 
 /* What an event changes: true for a swarm service event (Type "service":
  * create, update, remove), after which the services are read again. */

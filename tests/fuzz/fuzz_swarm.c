@@ -57,8 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       FUZZ_CHECK(rg_swarm_is_entry(s) && s->port >= 1 && s->port <= 65535);
     }
     struct rg_service_list desired = {0};
-    FUZZ_CHECK(rg_swarm_replace(&desired, &out) == RG_OK && desired.n <= out.n);
-    FUZZ_CHECK(rg_swarm_replace(&desired, &(struct rg_service_list){0}) == RG_OK && desired.n == 0);
+    FUZZ_CHECK(rg_swarm_replace(&desired, &out, NULL) == RG_OK && desired.n <= out.n);
+    FUZZ_CHECK(rg_swarm_replace(&desired, &(struct rg_service_list){0}, NULL) == RG_OK && desired.n == 0);
     rg_service_list_free(&desired);
     rg_service_list_free(&out);
   }

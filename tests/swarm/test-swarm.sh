@@ -14,6 +14,7 @@
 # goes to 127.0.0.1 only. Prints "swarm: N passed, N failed".
 #
 #   RG_BIN=build/registrator tests/swarm/test-swarm.sh
+#   RG_SWARM_LOGS=/tmp/x ...   keeps the registrators' logs there
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${RG_BIN:-build/registrator}
@@ -35,6 +36,7 @@ cleanup() {
   [ "$swarm_on" = 1 ] && docker swarm leave --force >/dev/null 2>&1 && log "left swarm mode"
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   etcdctl del --prefix "$PREFIX/" >/dev/null 2>&1
+  if [ -n "${RG_SWARM_LOGS:-}" ]; then rm -rf "$RG_SWARM_LOGS"; cp -r "$dir" "$RG_SWARM_LOGS"; fi
   rm -rf "$dir"
   exit $rc
 }
@@ -78,7 +80,7 @@ start_registrator() { # name, registry URI
 }
 start_registrator etcd "etcd://127.0.0.1:2379$PREFIX"
 start_registrator consul "consul://127.0.0.1:$CONSUL_PORT"
-check "both registrators see a manager" wait_for 20 \
+check "both registrators see a manager" wait_for 60 \
   sh -c "grep -q 'is a swarm manager' '$dir/etcd.log' && grep -q 'is a swarm manager' '$dir/consul.log'"
 
 # ---- a replicated service on the routing mesh ----
@@ -162,7 +164,11 @@ check "the Consul registrator stops cleanly" stop_ok "$consul_pid"
 check "neither logged a warning or an error about swarm services" \
   sh -c "! grep -E ' (warn|error) ' '$dir/etcd.log' '$dir/consul.log' | grep -E 'swarm|h16-sw-'"
 if [ "$fail" -ne 0 ]; then
-  for f in etcd consul dry; do log "--- $f.log"; tail -30 "$dir/$f.log" >&2; done
+  for f in etcd consul dry; do
+    log "--- $f.log: its first lines, and what concerns swarm"
+    head -5 "$dir/$f.log" >&2
+    grep -E 'swarm|h16-sw-' "$dir/$f.log" | grep -v consul-double | tail -40 >&2
+  done
 fi
 echo "swarm: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

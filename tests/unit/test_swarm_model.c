@@ -209,13 +209,19 @@ Test(swarm_model, replace_swaps_only_the_routing_mesh_entries) {
   rg_service_list_sort(&desired);
   cr_assert_eq(desired.n, 4);
   struct rg_service_list fresh = mesh("swarm/services-stack.json", &o);
-  cr_assert_eq(rg_swarm_replace(&desired, &fresh), RG_OK);
+  bool changed = false;
+  cr_assert_eq(rg_swarm_replace(&desired, &fresh, &changed), RG_OK);
+  cr_assert(changed);
+  cr_assert_eq(desired.n, 2);
+  cr_assert_eq(rg_swarm_replace(&desired, &fresh, &changed), RG_OK);
+  cr_assert(!changed, "the same entries again change nothing");
   cr_assert_eq(desired.n, 2);
   cr_assert_not_null(rg_service_list_find(&desired, "host1:swarm:h16-fix-stack_app:80"));
   cr_assert_null(rg_service_list_find(&desired, "host1:swarm:h16-fix-web:80"));
   cr_assert(!rg_swarm_is_entry(&desired.items[0]) || !rg_swarm_is_entry(&desired.items[1]));
   struct rg_service_list none = {0};
-  cr_assert_eq(rg_swarm_replace(&desired, &none), RG_OK); /* swarm off, service rm */
+  cr_assert_eq(rg_swarm_replace(&desired, &none, &changed), RG_OK); /* swarm off, service rm */
+  cr_assert(changed);
   cr_assert_eq(desired.n, 1);
   cr_assert(!rg_swarm_is_entry(&desired.items[0]));
   rg_service_list_free(&old);
