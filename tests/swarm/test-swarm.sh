@@ -162,7 +162,7 @@ stop_ok() { # the registrator stops on SIGTERM, exit 0 (under ASan: no leak)
 check "the etcd registrator stops cleanly" stop_ok "$etcd_pid"
 check "the Consul registrator stops cleanly" stop_ok "$consul_pid"
 check "neither logged a warning or an error about swarm services" \
-  sh -c "! grep -E ' (warn|error) ' '$dir/etcd.log' '$dir/consul.log' | grep -E 'swarm|h16-sw-'"
+  sh -c "! grep -E ' (warn|error) ' '$dir/etcd.log' '$dir/consul.log' | grep -E 'swarm|h16-sw-(web|host|stack)'"
 if [ "$fail" -ne 0 ]; then
   for f in etcd consul dry; do
     log "--- $f.log: its first lines, and what concerns swarm"
