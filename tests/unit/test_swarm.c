@@ -280,3 +280,54 @@ Test(swarm, a_broken_services_answer_names_the_endpoint) {
   cr_assert(strstr(err, "services: [0].ID"), "%s", err);
   cr_assert_eq(l.n, 0);
 }
+
+/* ---- Docker 26 (API 1.45), recorded in a Docker-in-Docker engine ---- */
+
+/* A recorded response (LF line ends, as saved) back into HTTP's CRLF. */
+static char *crlf(const char *text) {
+  struct rg_buf b = {0};
+  for (const char *p = text; *p; p++)
+    cr_assert_eq(*p == '\n' ? rg_buf_append(&b, "\r\n", 2) : rg_buf_append(&b, p, 1), RG_OK);
+  return b.data;
+}
+
+static enum rg_docker_swarm_role role_from_recorded_ping(const char *fixture) {
+  char *text = rg_test_fixture(fixture, NULL);
+  char *ping = crlf(text);
+  struct route r[] = {{"/_ping", ping, 0}}; /* no /info: a request for it would fail */
+  struct server s = serve(0, r, 1);
+  struct rg_docker *d = open_ok(s.host);
+  enum rg_docker_swarm_role role = 99;
+  char err[RG_ERRBUF] = "";
+  cr_assert_eq(rg_docker_swarm_role(d, &role, err), RG_OK, "%s: %s", fixture, err);
+  cr_assert_str_eq(rg_docker_api_version(d), "1.45");
+  rg_docker_close(d);
+  stop_server(&s);
+  free(ping);
+  free(text);
+  return role;
+}
+
+Test(swarm, docker_26_says_its_role_in_the_ping_header) {
+  cr_assert_eq(role_from_recorded_ping("swarm/docker26/ping-manager.txt"), RG_DOCKER_SWARM_MANAGER);
+  cr_assert_eq(role_from_recorded_ping("swarm/docker26/ping-inactive.txt"), RG_DOCKER_SWARM_OFF);
+}
+
+Test(swarm, docker_26_lists_services_as_20_10_does) {
+  struct rg_docker_swarm_services l = parse_fixture("swarm/docker26/services.json");
+  cr_assert_eq(l.n, 3);
+  const struct rg_docker_swarm_service *web = by_name(&l, "h16-fix-web");
+  cr_assert_str_eq(web->id, "pr1yb0hh75i66s7dcs88x8a3f");
+  cr_assert_eq(web->nports, 3);
+  assert_port(&web->ports[0], "tcp", 80, 32901, true);
+  assert_port(&web->ports[1], "udp", 53, 32902, true);
+  assert_port(&web->ports[2], "tcp", 8080, 32904, true);
+  cr_assert_eq(web->labels.n, 3);
+  assert_port(&by_name(&l, "h16-fix-host")->ports[0], "tcp", 80, 32903, false);
+  cr_assert_eq(by_name(&l, "h16-fix-quiet")->nports, 0); /* "Endpoint":{"Spec":{}} */
+  rg_docker_swarm_services_free(&l);
+  size_t len = 0;
+  char *doc = rg_test_fixture("swarm/docker26/info-manager.json", &len);
+  cr_assert_eq(info_role(doc, RG_OK), RG_DOCKER_SWARM_MANAGER);
+  free(doc);
+}

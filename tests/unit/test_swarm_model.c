@@ -155,6 +155,35 @@ Test(swarm_model, each_ingress_port_is_registered_once_for_this_node) {
   done(&l);
 }
 
+Test(swarm_model, docker_26_tasks_and_services_give_the_same_entries) {
+  struct rg_model_options o = defaults();
+  struct rg_service_list l = mesh("swarm/docker26/services.json", &o);
+  cr_assert_eq(l.n, 3);
+  assert_service(&l.items[1], "host1:swarm:h16-fix-web:80", "h16-fix-web-80", DEFAULT_IP, 32901, "tcp");
+  done(&l);
+  struct rg_container *c = task("docker26/task-web");
+  struct rg_docker_swarm_services sl = services("swarm/docker26/services.json");
+  cr_assert_eq(rg_swarm_task_view(c, rg_swarm_service_of(&sl, c)), RG_OK);
+  o.internal = true;
+  l = model(c, NULL, &o);
+  rg_service_list_sort(&l);
+  cr_assert_eq(l.n, 3);
+  assert_service(&l.items[1], "host1:h16-fix-web.1.ybxobh5ferqtyurjynwhnvlq4:80", "h16-fix-web-80",
+                 "10.0.2.5", 80, "tcp");
+  assert_kv(&l.items[1].attrs, "level=env-level|owner=svc-owner|region=ctr-region");
+  done(&l);
+  rg_container_free(c);
+  c = task("docker26/task-host");
+  o.internal = false;
+  l = model(c, NULL, &o);
+  cr_assert_eq(l.n, 1);
+  assert_service(&l.items[0], "host1:h16-fix-host.1.i465pf7u8m9wo4znppigctdqr:80", "h16-fix-host",
+                 DEFAULT_IP, 32903, "tcp");
+  done(&l);
+  rg_container_free(c);
+  rg_docker_swarm_services_free(&sl);
+}
+
 Test(swarm_model, a_stack_service_is_registered_by_its_name) {
   struct rg_model_options o = defaults();
   struct rg_service_list l = mesh("swarm/services-stack.json", &o);
