@@ -157,9 +157,11 @@ static const char *build_event(struct rg_event_parser *p, yajl_val v[F_N], struc
 /* Parses one line (NUL-terminated at s[n]) and calls back. */
 static int handle_line(struct rg_event_parser *p, char *s, size_t n, char *err) {
   while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t')) s[--n] = '\0';
-  size_t i = 0;
-  while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r')) i++;
+  size_t i = 0; /* also RFC 7464's record separator: API 1.52 may answer application/json-seq */
+  while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\x1e')) i++;
   if (i == n) return RG_OK; /* blank line */
+  s += i;
+  n -= i;
   char q[QUOTE_MAX + 8];
   rg_docker_quote(q, sizeof q, s, n, QUOTE_MAX);
   if (memchr(s, '\0', n) != NULL)

@@ -16,6 +16,7 @@ RG_SUITE(engine_events);
 
 #define PODMAN "events/podman-4.3-lifecycle.jsonl"
 #define DOCKER26 "events/docker-26-lifecycle.jsonl"
+#define DOCKER29 "events/docker-29-lifecycle.jsonl" /* derived: tests/fixtures/derive-api152.sh */
 
 /* "<name>|<action>|<exit code>" of each container event, one a line. */
 static int collect(void *ud, const struct rg_event *ev) {
@@ -127,6 +128,40 @@ Test(engine_events, docker_26_lifecycle_reads_the_same_as_podmans) {
                    LIFECYCLE_BC("rgt-fixev-b|health_status: healthy|-1\n"));
   free(got);
   free(all);
+}
+
+Test(engine_events, docker_29_shape_without_status_id_from_reads_the_same) {
+  char *a = parse_all(DOCKER26), *b = parse_all(DOCKER29);
+  cr_assert_str_eq(b, a);
+  free(a);
+  free(b);
+  char *data = rg_test_fixture(DOCKER29, NULL);
+  cr_assert_null(strstr(data, "\"status\""));
+  free(data);
+}
+
+/* API 1.52 negotiates the content type; as application/json-seq every
+ * record starts with 0x1E. */
+Test(engine_events, json_seq_records_read_as_lines) {
+  size_t len;
+  char *data = rg_test_fixture(DOCKER29, &len);
+  struct rg_buf seq = {0};
+  for (char *line = data, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+    rg_buf_append(&seq, "\x1e", 1);
+    rg_buf_append(&seq, line, (size_t)(nl + 1 - line));
+  }
+  struct rg_buf got = {0};
+  struct rg_event_parser *p;
+  char err[RG_ERRBUF] = "";
+  cr_assert_eq(rg_event_parser_new(&p, RG_EVENT_MAX_LINE, collect, &got), RG_OK);
+  cr_assert_eq(rg_event_parser_feed(p, seq.data, seq.len, err), RG_OK, "%s", err);
+  char *want = parse_all(DOCKER29);
+  cr_assert_str_eq(got.data, want);
+  free(want);
+  rg_event_parser_free(p);
+  rg_buf_free(&got);
+  rg_buf_free(&seq);
+  free(data);
 }
 
 /* ---- Podman's filtering, over the fake server ---- */

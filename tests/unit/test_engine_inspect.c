@@ -71,6 +71,16 @@ Test(engine_inspect, docker_26_documents_give_the_services_of_docker_20_10) {
   free(got);
 }
 
+/* derived from Docker 26's by the API 1.52 changes (tests/fixtures/derive-api152.sh):
+ * no top-level NetworkSettings.IPAddress and the like */
+Test(engine_inspect, docker_29_shape_gives_the_services_of_docker_20_10) {
+  for (size_t i = 0; i < RG_ARRAY_LEN(same); i++) {
+    expect_same("docker-29", same[i], false);
+    expect_same("docker-29", same[i], true);
+  }
+  expect_same("docker-29", "host", false);
+}
+
 Test(engine_inspect, podman_documents_give_the_services_of_docker_20_10) {
   for (size_t i = 0; i < RG_ARRAY_LEN(same); i++) {
     expect_same("podman-4.3", same[i], false);
