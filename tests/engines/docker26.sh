@@ -27,7 +27,7 @@ SOCK=$D26_DIR/docker.sock
 unset DOCKER_HOST # the container runs on the host dockerd
 BUSYBOX=local/busybox
 NAME=docker26
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 up() { curl -sf --unix-socket "$SOCK" http://localhost/_ping; }
 

@@ -23,7 +23,7 @@ UPSTREAM=${PROXY_UPSTREAM:-/var/run/docker.sock}
 DIR=$(dirname "$SOCK")
 PIDFILE=$DIR/haproxy.pid
 NAME=haproxy
-. "$HERE/lib.sh"
+. "$HERE/../lib.sh"
 
 up() { curl -sf --unix-socket "$SOCK" http://localhost/_ping; }
 
@@ -46,7 +46,7 @@ start() {
   wait_for 20 up || { log "no answer on $SOCK"; tail -20 "$DIR/haproxy.log" >&2; return 1; }
 }
 
-stop() { stop_pidfile "$PIDFILE"; rm -f "$SOCK"; }
+stop() { stop_by_pidfile "$PIDFILE"; rm -f "$SOCK"; }
 
 case "${1:-}" in
   start) start ;;

@@ -21,19 +21,14 @@ DIR=$(dirname "$SOCK")
 PIDFILE=$DIR/podman-service.pid
 IMAGE=local/busybox
 NAME=podman
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 up() { curl -sf --unix-socket "$SOCK" http://localhost/_ping; }
 
 make_image() {
   podman image exists "$IMAGE" && return 0
   log "making $IMAGE from the static busybox"
-  local root; root=$(mktemp -d)
-  mkdir -p "$root/bin"
-  cp /bin/busybox "$root/bin/"
-  for a in sh httpd nc sleep true false ls cat; do ln -s busybox "$root/bin/$a"; done
-  tar -C "$root" -c . | podman import - "$IMAGE" >/dev/null
-  rm -rf "$root"
+  busybox_tar | podman import - "$IMAGE" >/dev/null
 }
 
 start() {
@@ -53,7 +48,7 @@ EOF
   wait_for 30 up || { log "no answer on $SOCK"; tail -20 "$DIR/podman-service.log" >&2; return 1; }
 }
 
-stop() { stop_pidfile "$PIDFILE"; }
+stop() { stop_by_pidfile "$PIDFILE"; }
 
 case "${1:-}" in
   start) start ;;

@@ -1,4 +1,4 @@
-# tests/engines/lib.sh - shared by the engine scripts beside it (sourced).
+# tests/lib.sh - shared by tests/servers.sh and tests/engines/*.sh (sourced).
 # They set NAME (for messages) before sourcing.
 
 log() { printf '%s: %s\n' "$NAME" "$*" >&2; }
@@ -12,7 +12,8 @@ wait_for() {
   done
 }
 
-# A process is gone when /proc has no entry or shows a zombie.
+# A process is gone when /proc has no entry or shows a zombie (PID 1 here
+# does not always reap orphans, so kill -0 is not enough).
 gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 
 # need CMD PACKAGE: installs the Debian package when CMD is missing (root only).
@@ -24,12 +25,24 @@ need() {
   apt-get install -y -qq "$2" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }
 }
 
-# stop_pidfile FILE: stops the process whose pid FILE holds (started by us), then removes FILE.
-stop_pidfile() {
+# stop_by_pidfile FILE: stops the process whose pid FILE holds (started by us), then removes FILE.
+stop_by_pidfile() {
   [ -f "$1" ] || return 0
   local pid; pid=$(cat "$1")
   if kill "$pid" 2>/dev/null; then
     wait_for 20 gone "$pid" || kill -9 "$pid" 2>/dev/null || true
   fi
   rm -f "$1"
+}
+
+# busybox_tar: on stdout, a tar of the root of the local/busybox test image
+# (Debian's static busybox and the applets the tests use), for `docker import`
+# or `podman import`.
+busybox_tar() {
+  local root; root=$(mktemp -d)
+  mkdir -p "$root/bin"
+  cp /bin/busybox "$root/bin/"
+  for a in sh httpd nc sleep true false ls cat; do ln -s busybox "$root/bin/$a"; done
+  tar -C "$root" -c .
+  rm -rf "$root"
 }
