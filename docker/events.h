@@ -58,9 +58,10 @@ int rg_event_parser_new(struct rg_event_parser **out, size_t max_line, rg_event_
 /* Feeds len bytes of the stream. Complete lines are parsed and delivered
  * in order; a partial line is kept for the next call. Blank lines are
  * skipped, "\r\n" is accepted, and so is a line that starts with RFC 7464's
- * record separator (0x1E; application/json-seq, API 1.52). Returns RG_OK, RG_ETOOBIG (a line longer
- * than max_line), RG_EPROTO (malformed JSON or wrong types; err quotes a
- * short prefix of the line), RG_ENOMEM, or the callback's non-zero value.
+ * record separator (0x1E; application/json-seq, API 1.52). Returns RG_OK,
+ * RG_ETOOBIG (a line longer than max_line), RG_EPROTO (malformed JSON or
+ * wrong types; err quotes a short prefix of the line), RG_ENOMEM, or the
+ * callback's non-zero value.
  * After any non-zero return the parser is stopped: every later feed
  * returns the same code until rg_event_parser_reset(). */
 int rg_event_parser_feed(struct rg_event_parser *p, const char *data, size_t len, char *err);
