@@ -23,6 +23,8 @@ ENGINES_RUN := tests/engines/run.sh
 
 .PHONY: test-engines test-podman test-proxy test-docker26 engines-build engines-stop
 test-engines: test-podman test-proxy test-docker26
+	@echo "engines: not run per engine (the same whatever the engine; run once by make test):" \
+	  "etcd*, skydns, consul* (registry backends), hostile (its own fake Docker), library (the build)"
 
 engines-build: servers
 	$(MAKE) BUILD=build all build/integration-tests

@@ -2,8 +2,8 @@
 # tests/engines/run.sh ENGINE FILTER [JOBS]: runs build/integration-tests
 # with FILTER (a Criterion pattern) against the engine the environment names
 # (DOCKER_HOST for registrator and the library; the docker CLI's own for the
-# containers), through tests/run.sh. Prints every test skipped on this
-# engine with its reason, and the suites not run per engine and why.
+# containers), through tests/run.sh. Prints the failures, every test skipped
+# on this engine with its reason, the tests' own output and the summary.
 set -uo pipefail
 engine=$1 filter=$2 jobs=${3:-2}
 BIN=${RG_BIN:-build/registrator}
