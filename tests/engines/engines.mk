@@ -11,7 +11,7 @@
 # its engine. The suites run per engine are those that talk to the engine: daemon,
 # docker_client, dryrun. Not run per engine, because what they test does not
 # depend on it: etcd, etcd2, etcd_batch, etcd_cluster, etcd_tls, etcd_auth, skydns,
-# consul_agent, consul_modes (a registry backend each: the engine only feeds them
+# consul_agent, consul_modes, multi (registry backends: the engine only feeds them
 # the same services), hostile (a fake Docker of its own), library (the build and
 # the public header). Tests that need a fact one engine lacks skip there and say why.
 ENGINES_STATE := $(or $(RG_TEST_STATE),/tmp/registrator-test)
@@ -24,7 +24,7 @@ ENGINES_RUN := tests/engines/run.sh
 .PHONY: test-engines test-podman test-proxy test-docker26 engines-build engines-stop
 test-engines: test-podman test-proxy test-docker26
 	@echo "engines: not run per engine (the same whatever the engine; run once by make test):" \
-	  "etcd*, skydns, consul* (registry backends), hostile (its own fake Docker), library (the build)"
+	  "etcd*, skydns, consul*, multi (registry backends), hostile (its own fake Docker), library (the build)"
 
 engines-build: servers
 	$(MAKE) BUILD=build all build/integration-tests
