@@ -242,10 +242,36 @@ int rg_docker_json_depth_ok(const char *s, size_t n, int max_depth) {
   return 1;
 }
 
-int rg_docker_http_error(const struct rg_docker *d, long status, const char *body, size_t len,
-                         const char *what, char *err) {
+/* The path of h's request without its query ("/v1.41/events"), quoted
+ * into dst; "?" when unknown. */
+static void request_path(CURL *h, char *dst, size_t dstsize) {
+  char *url = NULL;
+  snprintf(dst, dstsize, "?");
+  if (h == NULL || curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK || url == NULL)
+    return;
+  const char *p = strstr(url, "://");
+  p = p ? strchr(p + 3, '/') : NULL;
+  if (p) rg_docker_quote(dst, dstsize, p, strcspn(p, "?"), 100);
+}
+
+/* An HTML body (a proxy's error page) without its tags, quoted into dst. */
+static void quote_html(char *dst, size_t dstsize, const char *body, size_t len) {
+  char text[1024];
+  size_t n = 0;
+  bool in_tag = false;
+  for (size_t i = 0; i < len && n < sizeof text - 1; i++) {
+    if (body[i] == '<') in_tag = true;
+    else if (body[i] == '>') text[n++] = ' ', in_tag = false;
+    else if (!in_tag) text[n++] = body[i];
+  }
+  rg_docker_quote(dst, dstsize, text, n, QUOTE_MAX);
+}
+
+int rg_docker_http_error(const struct rg_docker *d, CURL *h, long status, const char *body,
+                         size_t len, const char *what, char *err) {
   char msg[QUOTE_MAX + 8];
   msg[0] = '\0';
+  bool gone = false; /* Podman: a 500 whose cause is "no such container" */
   size_t i = 0;
   while (i < len && (body[i] == ' ' || body[i] == '\n' || body[i] == '\r' || body[i] == '\t')) i++;
   if (i < len && body[i] == '{' && len <= ERR_BODY_MAX && memchr(body, '\0', len) == NULL &&
@@ -254,12 +280,22 @@ int rg_docker_http_error(const struct rg_docker *d, long status, const char *bod
     yajl_val root = copy ? yajl_tree_parse(copy, NULL, 0) : NULL;
     yajl_val m = yajl_tree_get(root, (const char *[]){"message", NULL}, yajl_t_string);
     if (m) rg_docker_quote(msg, sizeof msg, m->u.string, strlen(m->u.string), QUOTE_MAX);
+    yajl_val cause = yajl_tree_get(root, (const char *[]){"cause", NULL}, yajl_t_string);
+    gone = cause && strcmp(cause->u.string, "no such container") == 0;
     yajl_tree_free(root);
     free(copy);
+  } else if (i < len && body[i] == '<') {
+    quote_html(msg, sizeof msg, body + i, len - i);
   }
   if (msg[0] == '\0') rg_docker_quote(msg, sizeof msg, body, len, QUOTE_MAX);
   if (msg[0] == '\0') snprintf(msg, sizeof msg, "(empty body)");
-  int code = status == 404 ? RG_ENOTFOUND : (status == 401 || status == 403) ? RG_EAUTH : RG_EPROTO;
+  if (status == 401 || status == 403) { /* refused: say which request */
+    char path[112];
+    request_path(h, path, sizeof path);
+    return rg_err(err, RG_EAUTH, "Docker at %s: %s: GET %s refused: %s (HTTP %ld)", d->endpoint,
+                  what, path, msg, status);
+  }
+  int code = status == 404 || gone ? RG_ENOTFOUND : RG_EPROTO;
   return rg_err(err, code, "Docker at %s: %s: %s (HTTP %ld)", d->endpoint, what, msg, status);
 }
 
@@ -381,7 +417,7 @@ int rg_docker_ping(struct rg_docker *d, char *err) {
   long status = 0;
   int rc = get(d, "/_ping", ERR_BODY_MAX, true, &s, &status, "ping", err);
   if (rc == RG_OK && status != 200)
-    rc = rg_docker_http_error(d, status, s.body.data, s.body.len, "ping", err);
+    rc = rg_docker_http_error(d, d->h, status, s.body.data, s.body.len, "ping", err);
   if (rc == RG_OK) snprintf(d->swarm_status, sizeof d->swarm_status, "%s", s.swarm);
   if (rc == RG_OK) {
     const char *server = s.api_version[0] ? s.api_version : RG_DOCKER_API_FALLBACK;
@@ -433,6 +469,8 @@ int rg_docker_get(struct rg_docker *d, const char *path, size_t max, const char 
     return rg_err(err, RG_ENOMEM, "out of memory");
   rc = get(d, vpath.data, max, false, &s, status, what, err);
   rg_buf_free(&vpath);
+  if (rc == RG_OK && *status != 200)
+    rc = rg_docker_http_error(d, d->h, *status, s.body.data, s.body.len, what, err);
   if (rc == RG_OK && s.body.data == NULL) rc = rg_buf_append(&s.body, "", 0);
   if (rc == RG_OK) {
     *body = s.body;
@@ -448,10 +486,7 @@ const char *rg_docker_swarm_status(const struct rg_docker *d) { return d->swarm_
 static int get_ok(struct rg_docker *d, const char *path, size_t max, const char *what,
                   struct sink *s, char *err) {
   long status = 0;
-  int rc = rg_docker_get(d, path, max, what, &s->body, &status, err);
-  if (rc == RG_OK && status != 200)
-    rc = rg_docker_http_error(d, status, s->body.data, s->body.len, what, err);
-  return rc;
+  return rg_docker_get(d, path, max, what, &s->body, &status, err);
 }
 
 /* GET /v<version><path>; 200 with a JSON body -> *root, pruned to the keep

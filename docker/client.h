@@ -137,11 +137,12 @@ int rg_docker_inspect_request(struct rg_docker *d, const char *id, struct rg_buf
 int rg_docker_inspect_answer(const struct rg_docker *d, const char *what, const char *body,
                              size_t len, struct rg_container **out, char *err);
 
-/* GET /v<version><path> (negotiating first when needed) into *body
- * (zeroed by the caller; malloc()ed, NUL-terminated, the caller frees it
- * with rg_buf_free) and *status, whatever the status: the caller decides
- * (rg_docker_http_error for the message). At most max bytes (RG_ETOOBIG).
- * what names the request in messages. Transport errors as the other calls. */
+/* GET /v<version><path> (negotiating first when needed): a 200 answer's
+ * body into *body (zeroed by the caller; malloc()ed, NUL-terminated, the
+ * caller frees it with rg_buf_free), at most max bytes (RG_ETOOBIG).
+ * Another status is rg_docker_http_error()'s code and message; *status
+ * tells which (0 when nothing answered). what names the request in
+ * messages. Transport errors as the other calls. */
 int rg_docker_get(struct rg_docker *d, const char *path, size_t max, const char *what,
                   struct rg_buf *body, long *status, char *err);
 
@@ -150,13 +151,18 @@ int rg_docker_get(struct rg_docker *d, const char *path, size_t max, const char 
  * Borrowed, valid until the next ping. (docker/swarm.h reads it.) */
 const char *rg_docker_swarm_status(const struct rg_docker *d);
 
-/* Maps an HTTP error response to a code and a message in err:
+/* Maps an HTTP error response of h's request to a code and a message in err:
  * "Docker at <endpoint>: <what>: <Docker's message> (HTTP <status>)".
- * The message is the body's JSON "message" when the body is JSON, else the
- * trimmed, truncated plain text. 404 -> RG_ENOTFOUND, 401/403 -> RG_EAUTH,
- * anything else -> RG_EPROTO. body need not be NUL-terminated. */
-int rg_docker_http_error(const struct rg_docker *d, long status, const char *body, size_t len,
-                         const char *what, char *err);
+ * The message is the body's JSON "message" when the body is JSON, the text
+ * of an HTML body without its tags (a proxy's error page), else the
+ * trimmed, truncated plain text. 404 -> RG_ENOTFOUND (so is Podman's 500
+ * with "cause":"no such container", its answer for a container removed
+ * meanwhile); 401/403 -> RG_EAUTH, naming the request that was refused
+ * ("<what>: GET /v1.41/events refused: ..."), as a socket proxy's allow
+ * list does; anything else -> RG_EPROTO. body need not be NUL-terminated;
+ * h may be NULL (the path is then "?"). */
+int rg_docker_http_error(const struct rg_docker *d, CURL *h, long status, const char *body,
+                         size_t len, const char *what, char *err);
 
 /* Copies at most max bytes of src (n bytes) into dst (dstsize bytes) for
  * quoting in a message: whitespace runs become one space, other control

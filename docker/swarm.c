@@ -245,8 +245,6 @@ int rg_docker_swarm_role(struct rg_docker *d, enum rg_docker_swarm_role *role, c
   struct rg_buf body = {0};
   long status = 0;
   rc = rg_docker_get(d, "/info", RG_DOCKER_SWARM_MAX_INFO, "info", &body, &status, err);
-  if (rc == RG_OK && status != 200)
-    rc = rg_docker_http_error(d, status, body.data, body.len, "info", err);
   char perr[RG_ERRBUF] = "";
   if (rc == RG_OK && (rc = rg_docker_swarm_info_parse(body.data, body.len, role, perr)) != RG_OK)
     rg_err(err, rc, "Docker at %s: %s", rg_docker_endpoint(d), perr);
@@ -260,10 +258,7 @@ int rg_docker_swarm_services(struct rg_docker *d, struct rg_docker_swarm_service
   long status = 0;
   int rc = rg_docker_get(d, "/services", RG_DOCKER_SWARM_MAX_BODY, "list services", &body, &status,
                          err);
-  if (rc == RG_OK && status != 200) {
-    rc = rg_docker_http_error(d, status, body.data, body.len, "list services", err);
-    if (status == 503) rc = RG_EUNSUPPORTED; /* not a manager */
-  }
+  if (rc != RG_OK && status == 503) rc = RG_EUNSUPPORTED; /* not a manager */
   char perr[RG_ERRBUF] = "";
   if (rc == RG_OK && (rc = rg_docker_swarm_services_parse(body.data, body.len, out, perr)) != RG_OK)
     rg_err(err, rc, "Docker at %s: %s", rg_docker_endpoint(d), perr);

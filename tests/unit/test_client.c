@@ -348,10 +348,10 @@ static char *chunked_events(bool clean_end, size_t *n_events) {
   return b.data;
 }
 
-#define EVENTS_TARGET                                                                        \
-  "/v1.41/events?filters=%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22start%" \
-  "22%2C%22die%22%2C%22pause%22%2C%22unpause%22%2C%22health_"                                \
-  "status%22%2C%22destroy%22%2C%22rename%22%2C%22create%22%5D%7D"
+#define EVENTS_TARGET \
+  "/v1.41/events?filters=%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%" \
+  "22start%22%2C%22die%22%2C%22died%22%2C%22pause%22%2C%22unpause%22%2C%22health_st" \
+  "atus%22%2C%22destroy%22%2C%22remove%22%2C%22rename%22%2C%22create%22%5D%7D"
 
 static int run_events(const char *response, const char *since, size_t *count, char *err,
                       struct server *out) {
