@@ -22,6 +22,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "adapters/consul.h"
+#include "registrator/json.h"
 
 #define GS(g, s) rg_consul_gen_str((g), (s))
 
@@ -173,8 +174,12 @@ static int parse_headers(const char *v, struct rg_kvlist *out, const char **why)
     }
     return out->n ? RG_OK : RG_EINVAL;
   }
-  char ebuf[128];
-  yajl_val root = yajl_tree_parse(v, ebuf, sizeof ebuf);
+  yajl_val root = NULL; /* a label is outside input: the base guard first (registrator/json.h) */
+  int jrc = rg_json_check(v, strlen(v), RG_JSON_SMALL_MAX, RG_JSON_DEPTH_MAX, "label", NULL);
+  if (jrc == RG_ETOOBIG) *why = "is a JSON document over 64 KiB";
+  else if (jrc) *why = "is JSON nested deeper than 64 levels";
+  else jrc = rg_json_tree(&root, v, strlen(v), RG_JSON_SMALL_MAX, RG_JSON_DEPTH_MAX, "label", NULL);
+  if (jrc == RG_ENOMEM) return jrc;
   int rc = YAJL_IS_OBJECT(root) && root->u.object.len > 0 ? RG_OK : RG_EINVAL;
   for (size_t i = 0; rc == RG_OK && i < root->u.object.len; i++) {
     const char *k = root->u.object.keys[i];

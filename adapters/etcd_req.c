@@ -11,6 +11,7 @@
 
 #include "adapters/base64.h"
 #include "adapters/http.h"
+#include "registrator/json.h"
 
 /* JSON building ----------------------------------------------------- */
 
@@ -192,8 +193,18 @@ static bool get_int(yajl_val v, const char *key, int64_t *out) {
   return true;
 }
 
+/* An answer of etcd through the base guard (registrator/json.h): NULL for
+ * one that is not JSON or over the limits (reason in err when not NULL).
+ * The size is capped by the transport (adapters/http.h max_body). */
+static yajl_val answer(const char *body, int max_depth, char *err) {
+  yajl_val root = NULL;
+  if (body) rg_json_tree(&root, body, strlen(body), SIZE_MAX, max_depth, "etcd answer", err);
+  else rg_err(err, RG_EPROTO, "etcd answer: empty");
+  return root;
+}
+
 void rg_etcd3_error_message(const char *body, char *msg, size_t size) {
-  yajl_val root = body ? yajl_tree_parse(body, NULL, 0) : NULL;
+  yajl_val root = answer(body, RG_JSON_DEPTH_MAX, NULL);
   yajl_val m = root ? get(root, "message", NULL, yajl_t_string) : NULL;
   if (m == NULL && root) m = get(root, "error", NULL, yajl_t_string);
   if (m == NULL && root) m = get(root, "error", "message", yajl_t_string); /* stream errors */
@@ -202,7 +213,7 @@ void rg_etcd3_error_message(const char *body, char *msg, size_t size) {
 }
 
 int rg_etcd3_parse_grant(const char *body, int64_t *id, long *ttl) {
-  yajl_val root = yajl_tree_parse(body, NULL, 0);
+  yajl_val root = answer(body, RG_JSON_DEPTH_MAX, NULL);
   int64_t t = 0;
   int rc = root && get_int(root, "ID", id) && get_int(root, "TTL", &t) && *id != 0 && t > 0 ? RG_OK
                                                                                                  : RG_EPROTO;
@@ -212,7 +223,7 @@ int rg_etcd3_parse_grant(const char *body, int64_t *id, long *ttl) {
 }
 
 int rg_etcd3_parse_keepalive(const char *body, long *ttl) {
-  yajl_val root = yajl_tree_parse(body, NULL, 0);
+  yajl_val root = answer(body, RG_JSON_DEPTH_MAX, NULL);
   if (root == NULL || !YAJL_IS_OBJECT(root)) {
     yajl_tree_free(root);
     return RG_EPROTO;
@@ -226,14 +237,14 @@ int rg_etcd3_parse_keepalive(const char *body, long *ttl) {
 }
 
 int rg_etcd3_parse_txn(const char *body) {
-  yajl_val root = yajl_tree_parse(body, NULL, 0);
+  yajl_val root = answer(body, RG_JSON_DEPTH_MAX, NULL);
   int rc = root && get(root, "succeeded", NULL, yajl_t_true) ? RG_OK : RG_EPROTO;
   yajl_tree_free(root);
   return rc;
 }
 
 int rg_etcd3_parse_token(const char *body, char **token) {
-  yajl_val root = yajl_tree_parse(body, NULL, 0);
+  yajl_val root = answer(body, RG_JSON_DEPTH_MAX, NULL);
   yajl_val t = root ? get(root, "token", NULL, yajl_t_string) : NULL;
   int rc = RG_EPROTO;
   if (t && *YAJL_GET_STRING(t)) rc = (*token = rg_strdup(YAJL_GET_STRING(t))) ? RG_OK : RG_ENOMEM;
@@ -250,9 +261,10 @@ static int b64_string(yajl_val v, const char *key, struct rg_buf *out) {
   return rc;
 }
 
-int rg_etcd3_parse_range(const char *body, struct rg_kvlist *out) {
-  yajl_val root = yajl_tree_parse(body, NULL, 0);
+int rg_etcd3_parse_range(const char *body, struct rg_kvlist *out, char *err) {
+  yajl_val root = answer(body, RG_JSON_DEPTH_MAX, err);
   if (root == NULL || !YAJL_IS_OBJECT(root)) {
+    if (root) rg_err(err, RG_EPROTO, "etcd answer: not a JSON object");
     yajl_tree_free(root);
     return RG_EPROTO;
   }
@@ -270,10 +282,11 @@ int rg_etcd3_parse_range(const char *body, struct rg_kvlist *out) {
   return rc;
 }
 
-int rg_etcd3_parse_lease_keys(const char *body, struct rg_strlist *keys, long *ttl) {
-  yajl_val root = yajl_tree_parse(body, NULL, 0);
+int rg_etcd3_parse_lease_keys(const char *body, struct rg_strlist *keys, long *ttl, char *err) {
+  yajl_val root = answer(body, RG_JSON_DEPTH_MAX, err);
   int64_t t = -1;
   if (root == NULL || !YAJL_IS_OBJECT(root) || !get_int(root, "TTL", &t)) {
+    if (root) rg_err(err, RG_EPROTO, "etcd answer: no TTL");
     yajl_tree_free(root);
     return RG_EPROTO;
   }
@@ -317,7 +330,7 @@ int rg_etcd2_value_body(struct rg_buf *out, const char *value) {
 }
 
 void rg_etcd2_error(const char *body, long *code, char *msg, size_t size) {
-  yajl_val root = body ? yajl_tree_parse(body, NULL, 0) : NULL;
+  yajl_val root = answer(body, RG_JSON_DEPTH_MAX, NULL);
   int64_t c = 0;
   *code = root && get_int(root, "errorCode", &c) ? (long)c : 0;
   yajl_val m = root ? get(root, "message", NULL, yajl_t_string) : NULL;
@@ -328,7 +341,7 @@ void rg_etcd2_error(const char *body, long *code, char *msg, size_t size) {
 }
 
 static int walk(yajl_val node, int depth, struct rg_kvlist *out) {
-  if (node == NULL || !YAJL_IS_OBJECT(node) || depth > 32) return RG_OK;
+  if (node == NULL || !YAJL_IS_OBJECT(node) || depth > RG_ETCD2_DEPTH_MAX / 2) return RG_OK;
   yajl_val nodes = get(node, "nodes", NULL, yajl_t_array);
   if (nodes) {
     for (size_t i = 0; i < nodes->u.array.len; i++) {
@@ -342,9 +355,10 @@ static int walk(yajl_val node, int depth, struct rg_kvlist *out) {
   return RG_OK;
 }
 
-int rg_etcd2_parse_list(const char *body, struct rg_kvlist *out) {
-  yajl_val root = yajl_tree_parse(body, NULL, 0);
+int rg_etcd2_parse_list(const char *body, struct rg_kvlist *out, char *err) {
+  yajl_val root = answer(body, RG_ETCD2_DEPTH_MAX, err);
   if (root == NULL || !YAJL_IS_OBJECT(root)) {
+    if (root) rg_err(err, RG_EPROTO, "etcd answer: not a JSON object");
     yajl_tree_free(root);
     return RG_EPROTO;
   }

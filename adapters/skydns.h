@@ -56,7 +56,11 @@ int rg_skydns_key(struct rg_buf *out, const char *base, const char *name, const 
 int rg_skydns_value(struct rg_buf *out, const char *ip, int port, long ttl, const char *id);
 /* One listed entry back into a service (id, name, ip, port): RG_OK only for
  * "<base>/<name>/<label>" whose value carries a registrator_id that derives
- * that label; RG_EINVAL for anything else (someone else's entry). */
-int rg_skydns_parse_entry(const char *base, const char *key, const char *value, struct rg_service *out);
+ * that label; RG_EINVAL for anything else (someone else's entry). A value
+ * the JSON guard refuses (registrator/json.h: over 64 KiB, or nested deeper
+ * than RG_JSON_DEPTH_MAX) is RG_ETOOBIG / RG_EPROTO with "SkyDNS entry
+ * <key>: ..." in err (may be NULL). */
+int rg_skydns_parse_entry(const char *base, const char *key, const char *value, struct rg_service *out,
+                          char *err);
 
 #endif /* RG_ADAPTERS_SKYDNS_H */

@@ -150,9 +150,4 @@ int rg_docker_http_error(const struct rg_docker *d, long status, const char *bod
  * bytes '?', leading/trailing space trimmed, "..." appended when cut. */
 void rg_docker_quote(char *dst, size_t dstsize, const char *src, size_t n, size_t max);
 
-/* True when the JSON text s (n bytes) nests objects/arrays no deeper than
- * max_depth (strings are skipped). yajl_tree frees recursively, so callers
- * check this before yajl_tree_parse() on untrusted input. */
-int rg_docker_json_depth_ok(const char *s, size_t n, int max_depth);
-
 #endif /* RG_DOCKER_CLIENT_H */

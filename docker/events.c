@@ -9,6 +9,8 @@
 
 #include <yajl/yajl_tree.h>
 
+#include "registrator/json.h"
+
 #define EVENT_MAX_DEPTH 16 /* an event is {Actor:{Attributes:{}}} */
 #define QUOTE_MAX 60
 #define STREAM_ERR_BODY_MAX 4096
@@ -146,10 +148,11 @@ static int handle_line(struct rg_event_parser *p, char *s, size_t n, char *err) 
   rg_docker_quote(q, sizeof q, s, n, QUOTE_MAX);
   if (memchr(s, '\0', n) != NULL)
     return rg_err(err, RG_EPROTO, "event line contains a NUL byte: '%s'", q);
-  if (!rg_docker_json_depth_ok(s, n, EVENT_MAX_DEPTH))
-    return rg_err(err, RG_EPROTO, "event JSON nests deeper than %d: '%s'", EVENT_MAX_DEPTH, q);
-  yajl_val root = yajl_tree_parse(s, NULL, 0);
-  if (root == NULL) return rg_err(err, RG_EPROTO, "malformed event JSON: '%s'", q);
+  char why[RG_ERRBUF];
+  yajl_val root = NULL;
+  int jrc = rg_json_tree(&root, s, n, (size_t)-1, EVENT_MAX_DEPTH, "Docker event", why);
+  if (jrc == RG_ENOMEM) return rg_err(err, jrc, "out of memory");
+  if (jrc) return rg_err(err, RG_EPROTO, "%s: '%s'", why, q);
 
   int rc = RG_OK;
   yajl_val v[F_N] = {0};

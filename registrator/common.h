@@ -1,8 +1,8 @@
 /*
  * common.h - small internal helpers shared by every folder: error text,
  * logging through a sink, bounded buffers, key/value lists, strict number
- * parsing. docker/ and adapters/ may include this header and
- * registrator.h, nothing else of the core.
+ * parsing. docker/ and adapters/ may include this header, registrator.h
+ * and the other base headers (registrator/json.h), nothing else of the core.
  */
 #ifndef RG_REGISTRATOR_COMMON_H
 #define RG_REGISTRATOR_COMMON_H
