@@ -63,32 +63,43 @@ struct reload_ctx {
   char **argv;
 };
 
+/* What takes a restart today (the daemon keeps the registries it opened
+ * with the URIs and -ttl of the start): kept from the running settings,
+ * with a warning. */
+static int keep_restart_only(const struct rg_settings *run, struct rg_settings *fresh) {
+  const struct rg_strlist *a = &run->cfg.registries, *b = &fresh->cfg.registries;
+  bool same = a->n == b->n;
+  for (size_t i = 0; same && i < a->n; i++) same = strcmp(a->items[i], b->items[i]) == 0;
+  if (!same || fresh->cfg.ttl != run->cfg.ttl || fresh->cfg.ttl_refresh != run->cfg.ttl_refresh)
+    rg_log(&run->log, RG_LOG_WARN, "reload: a new registry URI, -ttl or -ttl-refresh takes a restart; kept");
+  struct rg_strlist kept = {0};
+  for (size_t i = 0; i < a->n; i++)
+    if (rg_strlist_add(&kept, a->items[i]) != RG_OK) {
+      rg_strlist_free(&kept);
+      return RG_ENOMEM;
+    }
+  rg_strlist_free(&fresh->cfg.registries);
+  fresh->cfg.registries = kept;
+  fresh->cfg.ttl = run->cfg.ttl;
+  fresh->cfg.ttl_refresh = run->cfg.ttl_refresh;
+  return RG_OK;
+}
+
+/* SIGHUP: complete new settings are built from argv, the environment and
+ * the config file, exactly as at start, before anything switches to them;
+ * when building fails the running settings stay untouched. */
 static int reload(void *ud) {
   struct reload_ctx *r = ud;
   char err[RG_ERRBUF] = "";
-  struct rg_config fresh;
-  rg_config_init(&fresh);
-  if (rg_cli_parse(&fresh, r->argc, r->argv, getenv_const, err) != RG_OK) {
+  struct rg_settings *fresh = NULL;
+  int rc = rg_settings_build(&fresh, r->argc, r->argv, getenv_const, &r->s->log, err);
+  if (rc == RG_OK && keep_restart_only(r->s, fresh) != RG_OK) rc = rg_err(err, RG_ENOMEM, "out of memory");
+  if (rc != RG_OK) {
     rg_log(&r->s->log, RG_LOG_ERROR, "reload: %s; keeping the running settings", err);
-    rg_config_free(&fresh);
+    rg_settings_free(fresh);
     return 1;
   }
-  bool same = fresh.registries.n == r->s->cfg.registries.n;
-  for (size_t i = 0; same && i < fresh.registries.n; i++)
-    same = strcmp(fresh.registries.items[i], r->s->cfg.registries.items[i]) == 0;
-  if (!same || fresh.ttl != r->s->cfg.ttl)
-    rg_log(&r->s->log, RG_LOG_WARN, "reload: a new registry URI or -ttl takes a restart; kept");
-  rg_strlist_free(&fresh.registries);
-  fresh.registries = r->s->cfg.registries;
-  r->s->cfg.registries = (struct rg_strlist){0};
-  fresh.ttl = r->s->cfg.ttl;
-  fresh.ttl_refresh = r->s->cfg.ttl_refresh;
-  rg_config_free(&r->s->cfg);
-  r->s->cfg = fresh;
-  if (rg_settings_reprepare(r->s, err) != RG_OK) {
-    rg_log(&r->s->log, RG_LOG_ERROR, "reload: %s", err);
-    return 1;
-  }
+  rg_settings_adopt(r->s, fresh);
   rg_log(&r->s->log, RG_LOG_INFO, "reloaded the settings; resyncing");
   return 0;
 }

@@ -243,7 +243,8 @@ static int build_service(const struct run *r, const struct candidate *cd, bool g
 
   const char *ignore = rg_meta_get(&m, "ignore");
   if (ignore != NULL) {
-    if (rg_meta_is_falsy(ignore))
+    bool b;
+    if (rg_parse_bool(ignore, &b) == RG_OK && !b)
       rg_log(r->log, RG_LOG_WARN,
              WHO "port %s/%s: SERVICE_IGNORE=%s still ignores the port (any non-empty value does)",
              WHO_ARGS(r), p->port, p->proto, ignore);

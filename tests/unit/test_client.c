@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "docker/client.h"
@@ -450,4 +451,28 @@ Test(client, event_stream_in_a_caller_multi_handle_and_stopped_by_the_callback) 
   rg_event_parser_free(p);
   rg_docker_close(d);
   free(resp);
+}
+
+/* -docker-timeout reaches the client the library opens: a dockerd that
+ * never answers costs the option's second, not the 30 s default. */
+Test(client, the_docker_timeout_option_limits_a_request) {
+  static const struct route routes[] = {{"/_ping", NULL, 0}};
+  struct server srv = serve(0, routes, 1);
+  struct rg_settings *s = NULL;
+  char err[RG_ERRBUF] = "";
+  cr_assert_eq(rg_settings_new(&s), RG_OK);
+  cr_assert_eq(rg_settings_set(s, "docker-host", srv.host, err), RG_OK);
+  cr_assert_eq(rg_settings_set(s, "docker-timeout", "1", err), RG_OK, "%s", err);
+  cr_assert_eq(rg_settings_set(s, "hostname", "h", err), RG_OK);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  char *jsonl = NULL;
+  int rc = rg_dry_run(s, &jsonl, err);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  cr_expect_neq(rc, RG_OK);
+  cr_expect(took >= 0.9 && took < 5, "the request gave up after %.2f s", took);
+  rg_free(jsonl);
+  rg_settings_free(s);
+  stop_server(&srv);
 }

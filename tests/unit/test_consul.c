@@ -296,7 +296,7 @@ Test(consul, catalog_body_carries_enable_tag_override_inside_the_service) {
   struct rg_service s;
   struct rg_consul_notes n = {0};
   struct rg_buf b = {0};
-  const char *a[] = {"enable_tag_override", "yes", NULL};
+  const char *a[] = {"enable_tag_override", "True", NULL}; /* a word of Go's strconv.ParseBool */
   make(&s, NULL, a);
   cr_assert_eq(rg_consul_catalog_body(&b, "n", &s, &n), RG_OK);
   cr_expect_str_eq(b.data, "{\"Node\":\"n\",\"Address\":\"10.0.0.5\",\"Service\":{\"ID\":\"h:web:80\","
