@@ -11,6 +11,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "docker/jsonprune.h"
+#include "registrator/curlerr.h"
 #include "registrator/json.h"
 
 #define UNIX_PATH_MAX_LEN 107 /* sun_path holds 108 bytes with the NUL */
@@ -293,24 +294,12 @@ void rg_docker_watch_cancel(struct rg_docker *d, CURL *h) {
 
 int rg_docker_transfer_error(struct rg_docker *d, CURL *h, CURLcode rc, const char *what,
                              const char *curl_err, char *err) {
-  const char *detail = curl_err && curl_err[0] ? curl_err : curl_easy_strerror(rc);
-  if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) {
-    long os_errno = 0;
-    curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
-    if (d->unix_path && os_errno != 0) detail = strerror((int)os_errno);
-    return rg_err(err, RG_ECONNECT, "cannot connect to Docker at %s: %s", d->endpoint, detail);
-  }
-  if (rc == CURLE_OPERATION_TIMEDOUT) {
-    long code = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-    if (code == 0) {
-      curl_off_t conn = 0;
-      curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &conn);
-      if (conn == 0)
-        return rg_err(err, RG_ECONNECT, "cannot connect to Docker at %s: %s", d->endpoint, detail);
-    }
-  }
-  return rg_err(err, RG_EIO, "Docker at %s: %s: %s", d->endpoint, what, detail);
+  struct rg_net_error ne;
+  rg_curl_classify(h, rc, curl_err, d->unix_path != NULL, &ne);
+  if (ne.kind == RG_NET_UNREACHABLE)
+    return rg_err(err, ne.code, "cannot connect to Docker at %s: %s", d->endpoint, ne.detail);
+  return rg_err(err, ne.code, "Docker at %s: %s: %s: %s", d->endpoint, what, rg_net_failure_name(ne.kind),
+                ne.detail);
 }
 
 /* GET path (already versioned) into s->body, capped at max bytes. */

@@ -9,6 +9,7 @@
 
 #include <yajl/yajl_tree.h>
 
+#include "registrator/curlerr.h"
 #include "registrator/json.h"
 
 #define EVENT_MAX_DEPTH 16 /* an event is {Actor:{Attributes:{}}} */
@@ -281,16 +282,12 @@ int rg_docker_stream_result(struct rg_docker_stream *s, CURLcode rc, char *err) 
     return rg_docker_http_error(s->d, status, s->errbody.data, s->errbody.len, "event stream", err);
   if (rc == CURLE_OK)
     return rg_err(err, RG_EIO, "Docker event stream at %s ended: Docker closed the stream", ep);
-  const char *detail = s->curl_err[0] ? s->curl_err : curl_easy_strerror(rc);
-  if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
-      (rc == CURLE_OPERATION_TIMEDOUT && status == 0)) {
-    long os_errno = 0;
-    curl_easy_getinfo(s->h, CURLINFO_OS_ERRNO, &os_errno);
-    if (rc == CURLE_COULDNT_CONNECT && os_errno != 0) detail = strerror((int)os_errno);
-    return rg_err(err, RG_ECONNECT, "Docker event stream at %s ended: cannot connect: %s", ep,
-                  detail);
-  }
-  return rg_err(err, RG_EIO, "Docker event stream at %s ended: %s (curl %d)", ep, detail, (int)rc);
+  struct rg_net_error ne;
+  rg_curl_classify(s->h, rc, s->curl_err, strncmp(ep, "unix://", 7) == 0, &ne);
+  if (ne.kind == RG_NET_UNREACHABLE)
+    return rg_err(err, ne.code, "Docker event stream at %s ended: cannot connect: %s", ep, ne.detail);
+  return rg_err(err, ne.code, "Docker event stream at %s ended: %s: %s", ep, rg_net_failure_name(ne.kind),
+                ne.detail);
 }
 
 void rg_docker_stream_free(struct rg_docker_stream *s) {
