@@ -11,6 +11,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "docker/jsonprune.h"
+#include "docker/internal.h"
 #include "registrator/curlerr.h"
 #include "registrator/json.h"
 

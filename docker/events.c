@@ -9,6 +9,7 @@
 
 #include <yajl/yajl_tree.h>
 
+#include "docker/internal.h"
 #include "registrator/curlerr.h"
 #include "registrator/json.h"
 

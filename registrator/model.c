@@ -1,8 +1,8 @@
 /*
- * model.c - an inspected container -> its services (BEHAVIOUR.md, "From a
- * container to services"). Pure: everything comes from the arguments.
+ * model.c - an inspected container -> its services (README "From containers
+ * to services"). Pure: everything comes from the arguments.
  *
- * Decisions where BEHAVIOUR.md is silent:
+ * Decisions the README leaves open:
  *  - One service per container port ("80/tcp"). When a port is published
  *    on several host ports, the first host port in document order is
  *    registered (as registrator did) and the others are logged.

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "adapters/skydns.h"
+#include "tests/integration/test_consul_double.h"
 #include "tests/integration/test_etcd_util.h"
 
 #define FAKE "tests/hostile/fake_docker.py"
@@ -237,4 +238,27 @@ Test(hostile_registry, skydns_v3_drift_repair_reads_only_its_own_lease) {
   et_close(&mine);
   et_close(&other);
   et3_del_prefix(ET_ENDPOINT, base);
+}
+
+/* A Consul agent (the double) that answers the service list nested 400,000
+ * levels deep: the one-shot -cleanup, in agent and catalog mode, refuses
+ * the answer naming it, and survives. */
+Test(hostile_registry, consul_one_shot_survives_a_deep_service_list) {
+  struct cdouble cd = {0};
+  cd_start(&cd, 0, "--deep-answers 400000");
+  struct fake f;
+  fake_start(&f);
+  static const char *const schemes[] = {"consul", "consul-catalog"};
+  for (size_t i = 0; i < 2; i++) {
+    int st = -1;
+    char *log = it_sh(&st, "env DOCKER_HOST=unix://%s %s resync -cleanup -hostname rgh -ip 127.0.0.1 "
+                      "%s://127.0.0.1:%d 2>&1", f.sock, it_bin(), schemes[i], cd.port);
+    cr_expect(st == 0 || st == 1, "%s: resync did not survive (status %d):\n%s", schemes[i], st, log);
+    cr_expect(strstr(log, "Consul's service list: JSON nested deeper than 64 levels") != NULL, "%s: %s",
+              schemes[i], log);
+    cr_expect(strstr(log, "Sanitizer") == NULL, "%s", log);
+    free(log);
+  }
+  fake_stop(&f);
+  cd_stop(&cd);
 }

@@ -15,6 +15,7 @@
 
 #include "docker/client.h"
 #include "docker/events.h"
+#include "docker/internal.h"
 #include "tests/unit/fake_docker.h"
 #include "tests/unit/rg_test.h"
 
