@@ -15,23 +15,11 @@
 
 /* JSON building ----------------------------------------------------- */
 
-static yajl_gen gen_new(void) {
-  yajl_gen g = yajl_gen_alloc(NULL);
-  if (g) yajl_gen_config(g, yajl_gen_validate_utf8, 1);
-  return g;
-}
+/* The base layer's writer (registrator/json.h). */
+static yajl_gen gen_new(void) { return rg_json_gen_new(); }
 
-/* Appends the finished document and frees g. */
 static int gen_finish(yajl_gen g, yajl_gen_status st, struct rg_buf *out) {
-  const unsigned char *buf;
-  size_t len;
-  int rc = RG_OK;
-  if (st == yajl_gen_status_ok) st = yajl_gen_get_buf(g, &buf, &len);
-  if (st == yajl_gen_invalid_string) rc = RG_EINVAL;
-  else if (st != yajl_gen_status_ok) rc = RG_ENOMEM;
-  else rc = rg_buf_append(out, buf, len);
-  yajl_gen_free(g);
-  return rc;
+  return rg_json_gen_finish(g, rg_json_gen_rc(st), out);
 }
 
 static yajl_gen_status str(yajl_gen g, const char *s) {

@@ -84,9 +84,8 @@ int rg_skydns_key(struct rg_buf *out, const char *base, const char *name, const 
 }
 
 int rg_skydns_value(struct rg_buf *out, const char *ip, int port, long ttl, const char *id) {
-  yajl_gen g = yajl_gen_alloc(NULL);
+  yajl_gen g = rg_json_gen_new();
   if (g == NULL) return RG_ENOMEM;
-  yajl_gen_config(g, yajl_gen_validate_utf8, 1);
   yajl_gen_status st = yajl_gen_map_open(g);
   if (st == yajl_gen_status_ok) st = yajl_gen_string(g, (const unsigned char *)"host", 4);
   if (st == yajl_gen_status_ok) st = yajl_gen_string(g, (const unsigned char *)ip, strlen(ip));
@@ -97,13 +96,7 @@ int rg_skydns_value(struct rg_buf *out, const char *ip, int port, long ttl, cons
   if (st == yajl_gen_status_ok && id) st = yajl_gen_string(g, (const unsigned char *)"registrator_id", 14);
   if (st == yajl_gen_status_ok && id) st = yajl_gen_string(g, (const unsigned char *)id, strlen(id));
   if (st == yajl_gen_status_ok) st = yajl_gen_map_close(g);
-  const unsigned char *buf;
-  size_t len;
-  if (st == yajl_gen_status_ok) st = yajl_gen_get_buf(g, &buf, &len);
-  int rc = st == yajl_gen_status_ok ? rg_buf_append(out, buf, len)
-                                    : st == yajl_gen_invalid_string ? RG_EINVAL : RG_ENOMEM;
-  yajl_gen_free(g);
-  return rc;
+  return rg_json_gen_finish(g, rg_json_gen_rc(st), out);
 }
 
 /* The layout's hooks (adapters/kvshell.h). */

@@ -52,3 +52,22 @@ int rg_json_tree(yajl_val *out, const char *text, size_t n, size_t max_bytes, in
   return rg_err(err, RG_EPROTO, "%s: not JSON: %s", source ? source : "JSON document",
                 why[0] ? why : "parse error");
 }
+
+yajl_gen rg_json_gen_new(void) {
+  yajl_gen g = yajl_gen_alloc(NULL);
+  if (g) yajl_gen_config(g, yajl_gen_validate_utf8, 1);
+  return g;
+}
+
+int rg_json_gen_rc(yajl_gen_status st) {
+  return st == yajl_gen_status_ok ? RG_OK : st == yajl_gen_invalid_string ? RG_EINVAL : RG_ENOMEM;
+}
+
+int rg_json_gen_finish(yajl_gen g, int rc, struct rg_buf *out) {
+  const unsigned char *buf;
+  size_t len;
+  if (rc == RG_OK) rc = rg_json_gen_rc(yajl_gen_get_buf(g, &buf, &len));
+  if (rc == RG_OK) rc = rg_buf_append(out, buf, len);
+  yajl_gen_free(g);
+  return rc;
+}

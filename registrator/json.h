@@ -13,6 +13,7 @@
 #define RG_REGISTRATOR_JSON_H
 
 #include <stddef.h>
+#include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
 #include "registrator/common.h"
@@ -35,5 +36,14 @@ int rg_json_check(const char *text, size_t n, size_t max_bytes, int max_depth, c
  * "<source>: not JSON: <yajl's reason>"; RG_ENOMEM. */
 int rg_json_tree(yajl_val *out, const char *text, size_t n, size_t max_bytes, int max_depth,
                  const char *source, char *err);
+
+/* Writing: a generator that refuses strings that are not UTF-8 (NULL when
+ * out of memory), the code of a yajl_gen status (invalid string: RG_EINVAL,
+ * other failures: RG_ENOMEM), and the finish that appends the document to
+ * out when rc is RG_OK and frees g either way (returns rc, or the append's
+ * code). */
+yajl_gen rg_json_gen_new(void);
+int rg_json_gen_rc(yajl_gen_status st);
+int rg_json_gen_finish(yajl_gen g, int rc, struct rg_buf *out);
 
 #endif /* RG_REGISTRATOR_JSON_H */
