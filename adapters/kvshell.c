@@ -103,7 +103,7 @@ int rg_kvshell_refresh(void *state, char *err) {
 
 /* Appends the entries of kvs that have the layout to out. An entry the JSON
  * guard refused is logged with its key and skipped: the others are still
- * read (README "Hostile input"). */
+ * read (README "Security and limits", hostile input). */
 static int parse_entries(struct kvshell *k, const struct rg_kvlist *kvs, struct rg_service_list *out,
                          char *err) {
   int rc = RG_OK;

@@ -88,7 +88,7 @@ bool rg_strlist_contains(const struct rg_strlist *l, const char *s);
 void rg_strlist_free(struct rg_strlist *l);
 
 /* The one boolean parser, for flags, the config file, the environment, URI
- * options and labels (README "Booleans"): the words of Go's
+ * options and labels (README "Usage", booleans): the words of Go's
  * strconv.ParseBool, which gliderlabs/registrator read labels with:
  * 1 t T TRUE true True, 0 f F FALSE false False. RG_EINVAL for anything
  * else (NULL included), *out untouched. */

@@ -2,7 +2,7 @@
  * json.h - the one guard for JSON that comes from outside the process:
  * Docker's answers and events, registry answers (etcd, Consul), values
  * other hosts wrote (SkyDNS), container labels. Part of the base layer:
- * docker/ and adapters/ may include it (README "Hostile input").
+ * docker/ and adapters/ may include it (README "Security and limits", hostile input).
  *
  * yajl's tree parser and yajl_tree_free() recurse once per nesting level,
  * so a document nested a few hundred thousand levels deep overflows the

@@ -293,3 +293,27 @@ Test(cli, config_file_takes_a_list_of_registries) {
   rg_config_free(&c);
   remove(path);
 }
+
+/* The Docker timeouts: defaults, flags, and the one boolean parser's words
+ * for the boolean flags (Go's strconv.ParseBool). */
+Test(cli, docker_timeouts_and_boolean_words) {
+  struct rg_config c;
+  char err[RG_ERRBUF];
+  cr_assert_eq(parse(&c, err, ARGS("resync", "--dry-run")), RG_OK, "%s", err);
+  cr_expect_eq(c.docker_timeout, 30);
+  cr_expect_eq(c.docker_connect_timeout, 5);
+  rg_config_free(&c);
+  cr_assert_eq(parse(&c, err, ARGS("resync", "--dry-run", "-docker-timeout", "7", "-docker-connect-timeout=2",
+                                   "-internal=T", "-cleanup=False")),
+               RG_OK, "%s", err);
+  cr_expect_eq(c.docker_timeout, 7);
+  cr_expect_eq(c.docker_connect_timeout, 2);
+  cr_expect(c.internal);
+  cr_expect_not(c.cleanup);
+  rg_config_free(&c);
+  cr_assert_eq(parse(&c, err, ARGS("resync", "--dry-run", "-docker-timeout", "0")), RG_EINVAL);
+  rg_config_free(&c);
+  cr_assert_eq(parse(&c, err, ARGS("resync", "--dry-run", "-internal=yes")), RG_EINVAL);
+  cr_expect_str_eq(err, "invalid boolean value \"yes\" for -internal (true or false)");
+  rg_config_free(&c);
+}

@@ -50,7 +50,7 @@ Test(common, service_json_has_exactly_the_documented_fields) {
 }
 
 /* One boolean parser for flags, config, environment, URI options and labels:
- * exactly the words of Go's strconv.ParseBool (README "Booleans"). */
+ * exactly the words of Go's strconv.ParseBool (README "Usage", booleans). */
 Test(common, parse_bool_takes_the_words_of_go_parsebool) {
   static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
   static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
