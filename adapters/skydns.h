@@ -12,7 +12,9 @@
  *        ownership marker: DNS servers ignore fields they do not know
  *        (CoreDNS and SkyDNS decode into a struct), and list() reads it
  *        back, so -cleanup works here too (it only ever touches entries
- *        whose marker matches the key they sit under).
+ *        whose marker matches the key they sit under). With a TTL on v3,
+ *        drift repair reads only the keys on this instance's lease.
+ * The adapter is a layout of the etcd-backed shell (adapters/kvshell.h).
  *        ttl is always present: the -ttl value, or 0 without -ttl (0 tells
  *        the DNS server to use its default TTL). Older CoreDNS derived a TTL
  *        from the lease ID when "ttl" was absent, hence always written.
