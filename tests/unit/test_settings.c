@@ -132,13 +132,13 @@ Test(settings, consul_ssl_verify_holds_with_a_token_file) {
 Test(settings, model_options_own_their_strings) {
   struct rg_settings *s = with_uri("etcd://127.0.0.1:2379/x");
   char err[RG_ERRBUF];
-  cr_assert_eq(rg_settings_set(s, "hostname", "h1", err), RG_OK);
-  cr_assert_eq(rg_settings_set(s, "ip", "192.0.2.7", err), RG_OK);
-  cr_assert_eq(rg_settings_set(s, "useIpFromLabel", "my.ip", err), RG_OK);
+  static const char *const first[] = {"hostname", "h1", "ip", "192.0.2.7", "useIpFromLabel", "my.ip"};
+  static const char *const then[] = {"ip", "192.0.2.8", "useIpFromLabel", "other", "tags", "t"};
+  for (size_t i = 0; i < RG_ARRAY_LEN(first); i += 2)
+    cr_assert_eq(rg_settings_set(s, first[i], first[i + 1], err), RG_OK);
   cr_assert_eq(rg_settings_prepare(s, err), RG_OK, "%s", err);
-  cr_assert_eq(rg_settings_set(s, "ip", "192.0.2.8", err), RG_OK);
-  cr_assert_eq(rg_settings_set(s, "useIpFromLabel", "other", err), RG_OK);
-  cr_assert_eq(rg_settings_set(s, "tags", "t", err), RG_OK);
+  for (size_t i = 0; i < RG_ARRAY_LEN(then); i += 2)
+    cr_assert_eq(rg_settings_set(s, then[i], then[i + 1], err), RG_OK);
   /* until the next prepare the views are the old ones, and still valid */
   cr_expect_str_eq(s->mo.host_ip, "192.0.2.7");
   cr_expect_str_eq(s->mo.use_ip_from_label, "my.ip");
