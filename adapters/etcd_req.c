@@ -3,10 +3,12 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
 #include <yajl/yajl_tree.h>
 
 #include "adapters/base64.h"
@@ -328,29 +330,117 @@ void rg_etcd2_error(const char *body, long *code, char *msg, size_t size) {
   yajl_tree_free(root);
 }
 
-static int walk(yajl_val node, int depth, struct rg_kvlist *out) {
-  if (node == NULL || !YAJL_IS_OBJECT(node) || depth > RG_ETCD2_DEPTH_MAX / 2) return RG_OK;
-  yajl_val nodes = get(node, "nodes", NULL, yajl_t_array);
-  if (nodes) {
-    for (size_t i = 0; i < nodes->u.array.len; i++) {
-      int rc = walk(nodes->u.array.values[i], depth + 1, out);
-      if (rc) return rc;
-    }
-    return RG_OK;
+/* The v2 listing is streamed (yajl's callbacks: no tree, no recursion), so
+ * that a directory another client nested thousands deep costs nothing and
+ * hides none of the other entries: nodes below RG_ETCD2_DEPTH_MAX levels are
+ * skipped, the rest is read. A node is root.node or an element of a node's
+ * "nodes"; a leaf is a node with string "key" and "value" and no "nodes". */
+enum v2_kind { V2_OTHER, V2_ROOT, V2_NODE, V2_NODES };
+enum v2_member { M_OTHER, M_NODE, M_NODES, M_KEY, M_VALUE };
+
+struct v2_frame {
+  enum v2_kind kind;
+  enum v2_member member; /* of a map: the member being read */
+  char *key, *value;
+  bool has_nodes;
+};
+
+struct v2_list {
+  struct v2_frame stack[RG_ETCD2_DEPTH_MAX];
+  int top;      /* frames in use */
+  long skipped; /* open containers below the limit */
+  struct rg_kvlist *out;
+  int rc;
+};
+
+static struct v2_frame *v2_top(struct v2_list *l) { return l->top > 0 ? &l->stack[l->top - 1] : NULL; }
+
+static int v2_push(struct v2_list *l, bool map) {
+  struct v2_frame *up = v2_top(l);
+  if (l->skipped || l->top == RG_ETCD2_DEPTH_MAX) {
+    l->skipped++;
+    return 1;
   }
-  yajl_val k = get(node, "key", NULL, yajl_t_string), v = get(node, "value", NULL, yajl_t_string);
-  if (k && v) return rg_kvlist_add(out, YAJL_GET_STRING(k), YAJL_GET_STRING(v));
-  return RG_OK;
+  enum v2_kind k = V2_OTHER;
+  if (map && up == NULL) k = V2_ROOT;
+  else if (map && up && ((up->kind == V2_ROOT && up->member == M_NODE) || up->kind == V2_NODES)) k = V2_NODE;
+  else if (!map && up && up->kind == V2_NODE && up->member == M_NODES) k = V2_NODES;
+  if (k == V2_NODES) up->has_nodes = true;
+  l->stack[l->top++] = (struct v2_frame){.kind = k};
+  return 1;
+}
+
+static int v2_pop(struct v2_list *l) {
+  if (l->skipped) {
+    l->skipped--;
+    return 1;
+  }
+  struct v2_frame *f = v2_top(l);
+  if (f == NULL) return 1;
+  if (f->kind == V2_NODE && f->key && f->value && !f->has_nodes && l->rc == RG_OK)
+    l->rc = rg_kvlist_add(l->out, f->key, f->value);
+  free(f->key);
+  free(f->value);
+  l->top--;
+  return l->rc == RG_OK;
+}
+
+static int v2_start_map(void *ud) { return v2_push(ud, true); }
+static int v2_start_array(void *ud) { return v2_push(ud, false); }
+static int v2_end(void *ud) { return v2_pop(ud); }
+
+static int v2_key(void *ud, const unsigned char *k, size_t n) {
+  struct v2_list *l = ud;
+  struct v2_frame *f = v2_top(l);
+  if (l->skipped || f == NULL) return 1;
+  static const struct {
+    const char *name;
+    enum v2_member m;
+  } names[] = {{"node", M_NODE}, {"nodes", M_NODES}, {"key", M_KEY}, {"value", M_VALUE}};
+  f->member = M_OTHER;
+  for (size_t i = 0; i < RG_ARRAY_LEN(names); i++)
+    if (strlen(names[i].name) == n && memcmp(names[i].name, k, n) == 0) f->member = names[i].m;
+  return 1;
+}
+
+static int v2_string(void *ud, const unsigned char *s, size_t n) {
+  struct v2_list *l = ud;
+  struct v2_frame *f = v2_top(l);
+  if (l->skipped || f == NULL || f->kind != V2_NODE || (f->member != M_KEY && f->member != M_VALUE)) return 1;
+  char **slot = f->member == M_KEY ? &f->key : &f->value;
+  free(*slot);
+  *slot = memchr(s, '\0', n) ? NULL : rg_strndup((const char *)s, n); /* a NUL: not a C string */
+  if (*slot == NULL && memchr(s, '\0', n) == NULL) l->rc = RG_ENOMEM;
+  return l->rc == RG_OK;
 }
 
 int rg_etcd2_parse_list(const char *body, struct rg_kvlist *out, char *err) {
-  yajl_val root = answer(body, RG_ETCD2_DEPTH_MAX, err);
-  if (root == NULL || !YAJL_IS_OBJECT(root)) {
-    if (root) rg_err(err, RG_EPROTO, "etcd answer: not a JSON object");
-    yajl_tree_free(root);
-    return RG_EPROTO;
+  size_t n = body ? strlen(body) : 0;
+  /* the base guard for size and bytes (registrator/json.h); nesting bounds
+   * only what is read, below */
+  int rc = rg_json_check(body, n, SIZE_MAX, INT_MAX, "etcd answer", err);
+  if (rc) return rc;
+  static const yajl_callbacks cb = {.yajl_string = v2_string, .yajl_start_map = v2_start_map,
+                                    .yajl_map_key = v2_key, .yajl_end_map = v2_end,
+                                    .yajl_start_array = v2_start_array, .yajl_end_array = v2_end};
+  struct v2_list *l = calloc(1, sizeof *l); /* the frame stack: 32 KiB, not on the stack */
+  yajl_handle h = l ? yajl_alloc(&cb, NULL, l) : NULL;
+  if (h == NULL) {
+    free(l);
+    return rg_err(err, RG_ENOMEM, "out of memory");
   }
-  int rc = walk(get(root, "node", NULL, yajl_t_object), 0, out);
-  yajl_tree_free(root);
+  l->out = out;
+  yajl_status st = yajl_parse(h, (const unsigned char *)body, n);
+  if (st == yajl_status_ok) st = yajl_complete_parse(h);
+  bool object = n > 0 && body[strspn(body, " \t\r\n")] == '{';
+  if (l->rc) rc = rg_err(err, l->rc, "out of memory");
+  else if (st != yajl_status_ok || !object) rc = rg_err(err, RG_EPROTO, "etcd answer: not a JSON object");
+  while (l->top > 0) { /* a document cut short */
+    free(l->stack[l->top - 1].key);
+    free(l->stack[l->top - 1].value);
+    l->top--;
+  }
+  yajl_free(h);
+  free(l);
   return rc;
 }

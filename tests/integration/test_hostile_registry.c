@@ -262,3 +262,38 @@ Test(hostile_registry, consul_one_shot_survives_a_deep_service_list) {
   fake_stop(&f);
   cd_stop(&cd);
 }
+
+/* etcd v2: another client built a directory 2,000 deep under the prefix.
+ * The listing is streamed, the deep branch skipped; -cleanup still reads
+ * and handles every other entry. */
+Test(hostile_registry, etcd2_one_shot_reads_past_a_deep_directory) {
+  const char *p = et_prefix();
+  struct rg_buf key = {0};
+  rg_buf_printf(&key, "%s/x", p);
+  for (int i = 0; i < 2000; i++) rg_buf_append(&key, "/d", 2);
+  rg_buf_append(&key, "/leaf", 5);
+  put_py(2, key.data, "\"1.2.3.4:5\"");
+  rg_buf_free(&key);
+  char k[256];
+  snprintf(k, sizeof k, "%s/web/otherhost:web:80", p);
+  put_py(2, k, "\"10.9.9.9:80\"");
+  snprintf(k, sizeof k, "%s/web/rgh:gone:80", p);
+  put_py(2, k, "\"10.1.1.1:80\"");
+  struct fake f;
+  fake_start(&f);
+  int st = -1;
+  char *log = it_sh(&st, "env DOCKER_HOST=unix://%s %s resync -cleanup -hostname rgh -ip 127.0.0.1 etcd2://" ET_ENDPOINT
+                    "%s 2>&1", f.sock, it_bin(), p);
+  cr_expect_eq(st, 0, "resync failed (status %d):\n%s", st, log);
+  cr_expect(strstr(log, "cleanup: web/rgh:gone:80 has no running container") != NULL, "%s", log);
+  char *v = et2_get(ET_ENDPOINT, k, NULL);
+  cr_expect_null(v, "our dangling entry was not removed");
+  free(v);
+  snprintf(k, sizeof k, "%s/web/otherhost:web:80", p);
+  v = et2_get(ET_ENDPOINT, k, NULL);
+  cr_expect_str_eq(v ? v : "", "10.9.9.9:80", "another host's entry was touched");
+  free(v);
+  free(log);
+  fake_stop(&f);
+  et2_del(ET_ENDPOINT, p, true);
+}

@@ -243,8 +243,7 @@ Test(etcd_req, deep_answers_are_refused_not_parsed) {
   cr_assert_eq(rg_etcd3_parse_range(deep, &l, err), RG_EPROTO);
   cr_assert_str_eq(err, "etcd answer: JSON nested deeper than 64 levels");
   cr_assert_eq(rg_etcd3_parse_lease_keys(deep, &keys, &ttl, err), RG_EPROTO);
-  cr_assert_eq(rg_etcd2_parse_list(deep, &l, err), RG_EPROTO);
-  cr_assert_str_eq(err, "etcd answer: JSON nested deeper than 1024 levels");
+  cr_assert_eq(rg_etcd2_parse_list(deep, &l, err), RG_OK, "streamed: nothing deep is built: %s", err);
   cr_assert_eq(rg_etcd3_parse_txn(deep), RG_EPROTO);
   cr_assert_eq(rg_etcd3_parse_keepalive(deep, &ttl), RG_EPROTO);
   char msg[64];
@@ -255,4 +254,30 @@ Test(etcd_req, deep_answers_are_refused_not_parsed) {
   cr_assert_eq(code, 0);
   cr_assert_eq(l.n, 0);
   free(deep);
+}
+
+/* A v2 directory nested 100,000 deep beside good leaves (another client
+ * can build one): the listing is streamed, the deep branch skipped below
+ * RG_ETCD2_DEPTH_MAX, and every other leaf read, in document order. */
+Test(etcd_req, v2_a_deep_directory_hides_no_other_entry) {
+  struct rg_buf b = {0};
+  rg_buf_printf(&b, "{\"action\":\"get\",\"node\":{\"key\":\"/s\",\"dir\":true,\"nodes\":["
+                    "{\"key\":\"/s/web\",\"dir\":true,\"nodes\":[{\"key\":\"/s/web/a\",\"value\":\"1.1.1.1:1\"}]},");
+  for (int i = 0; i < 100000; i++) rg_buf_printf(&b, "{\"key\":\"/s/d\",\"dir\":true,\"nodes\":[");
+  rg_buf_printf(&b, "{\"key\":\"/s/deep\",\"value\":\"hidden\"}");
+  for (int i = 0; i < 100000; i++) rg_buf_printf(&b, "]}");
+  rg_buf_printf(&b, ",{\"key\":\"/s/db\",\"dir\":true,\"nodes\":[{\"key\":\"/s/db/b\",\"value\":\"2.2.2.2:2\"}]}]}}");
+  struct rg_kvlist l = {0};
+  char err[RG_ERRBUF] = "";
+  cr_assert_eq(rg_etcd2_parse_list(b.data, &l, err), RG_OK, "%s", err);
+  cr_assert_eq(l.n, 2);
+  cr_expect_str_eq(l.items[0].key, "/s/web/a");
+  cr_expect_str_eq(l.items[1].key, "/s/db/b");
+  cr_expect_str_eq(l.items[1].value, "2.2.2.2:2");
+  rg_kvlist_free(&l);
+  cr_assert_eq(rg_etcd2_parse_list("{\"node\":{\"key\":\"/s\",\"value\":", &l, err), RG_EPROTO);
+  cr_expect_str_eq(err, "etcd answer: not a JSON object");
+  cr_assert_eq(rg_etcd2_parse_list("[1]", &l, err), RG_EPROTO);
+  cr_assert_eq(l.n, 0);
+  rg_buf_free(&b);
 }
