@@ -297,3 +297,37 @@ Test(hostile_registry, etcd2_one_shot_reads_past_a_deep_directory) {
   fake_stop(&f);
   et2_del(ET_ENDPOINT, p, true);
 }
+
+/* A label read as JSON (SERVICE_CHECK_HEADER) nested 30,000 deep (60 kB,
+ * under Docker's and the inspect limits) on a real container: the daemon
+ * registers the service with its HTTP check, says why the header was not
+ * sent, and registers a normal container beside it. */
+Test(hostile_registry, a_deeply_nested_json_label_is_refused_and_the_rest_registered) {
+  struct cdouble cd = {0};
+  cd_start(&cd, 0, NULL);
+  char bad[128], good[128], labels[256], uri[64], keys[320];
+  snprintf(bad, sizeof bad, "%s", it_name("rgt-hl-bad"));
+  snprintf(good, sizeof good, "%s", it_name("rgt-hl-good"));
+  free(it_sh_ok("docker run -d --name %s -p 127.0.0.1::80 -l SERVICE_NAME=hlbad -l SERVICE_CHECK_HTTP=/h "
+                "-l \"SERVICE_CHECK_HEADER=$(python3 -c 'print(\"{\\\"a\\\":\"+\"[\"*30000+\"]\"*30000+\"}\")')\" "
+                IT_IMG " httpd -f -p 80 >/dev/null", bad));
+  snprintf(labels, sizeof labels, "-l SERVICE_NAME=hlgood");
+  web_start(good, labels);
+  snprintf(uri, sizeof uri, "consul://127.0.0.1:%d", cd.port);
+  struct rgd r;
+  rgd_start(&r, NULL, "", uri);
+  snprintf(keys, sizeof keys, "'testhost:%s:80' Service", good);
+  cr_expect(cd_wait(&cd, NULL, "/v1/agent/services", keys, "hlgood", 20), "the normal container was not registered");
+  snprintf(keys, sizeof keys, "'testhost:%s:80' Service", bad);
+  cr_expect(cd_wait(&cd, NULL, "/v1/agent/services", keys, "hlbad", 20), "the labelled container was not registered");
+  snprintf(keys, sizeof keys, "'service:testhost:%s:80' Definition HTTP", bad);
+  char *v = cd_get(&cd, NULL, "/v1/agent/checks", keys);
+  cr_expect(strstr(v, "/h") != NULL, "the HTTP check was not kept: %s", v);
+  free(v);
+  cr_expect(rgd_wait_log(&r, "not sending SERVICE_CHECK_HEADER: is JSON nested deeper than 64 levels", 5),
+            "the refused label was not logged");
+  rgd_stop(&r);
+  cd_stop(&cd);
+  it_docker_rm(bad);
+  it_docker_rm(good);
+}
