@@ -63,26 +63,14 @@ struct reload_ctx {
   char **argv;
 };
 
-/* What takes a restart today (the daemon keeps the registries it opened
- * with the URIs and -ttl of the start): kept from the running settings,
- * with a warning. */
-static int keep_restart_only(const struct rg_settings *run, struct rg_settings *fresh) {
-  const struct rg_strlist *a = &run->cfg.registries, *b = &fresh->cfg.registries;
-  bool same = a->n == b->n;
-  for (size_t i = 0; same && i < a->n; i++) same = strcmp(a->items[i], b->items[i]) == 0;
-  if (!same || fresh->cfg.ttl != run->cfg.ttl || fresh->cfg.ttl_refresh != run->cfg.ttl_refresh)
-    rg_log(&run->log, RG_LOG_WARN, "reload: a new registry URI, -ttl or -ttl-refresh takes a restart; kept");
-  struct rg_strlist kept = {0};
-  for (size_t i = 0; i < a->n; i++)
-    if (rg_strlist_add(&kept, a->items[i]) != RG_OK) {
-      rg_strlist_free(&kept);
-      return RG_ENOMEM;
-    }
-  rg_strlist_free(&fresh->cfg.registries);
-  fresh->cfg.registries = kept;
+/* What takes a restart: -ttl and -ttl-refresh (the registries were opened
+ * with them) are kept from the running settings, with a warning. Registry
+ * URIs added or removed are the daemon's to open or close. */
+static void keep_restart_only(const struct rg_settings *run, struct rg_settings *fresh) {
+  if (fresh->cfg.ttl != run->cfg.ttl || fresh->cfg.ttl_refresh != run->cfg.ttl_refresh)
+    rg_log(&run->log, RG_LOG_WARN, "reload: a new -ttl or -ttl-refresh takes a restart; kept");
   fresh->cfg.ttl = run->cfg.ttl;
   fresh->cfg.ttl_refresh = run->cfg.ttl_refresh;
-  return RG_OK;
 }
 
 /* SIGHUP: complete new settings are built from argv, the environment and
@@ -92,13 +80,11 @@ static int reload(void *ud) {
   struct reload_ctx *r = ud;
   char err[RG_ERRBUF] = "";
   struct rg_settings *fresh = NULL;
-  int rc = rg_settings_build(&fresh, r->argc, r->argv, getenv_const, &r->s->log, err);
-  if (rc == RG_OK && keep_restart_only(r->s, fresh) != RG_OK) rc = rg_err(err, RG_ENOMEM, "out of memory");
-  if (rc != RG_OK) {
+  if (rg_settings_build(&fresh, r->argc, r->argv, getenv_const, &r->s->log, err) != RG_OK) {
     rg_log(&r->s->log, RG_LOG_ERROR, "reload: %s; keeping the running settings", err);
-    rg_settings_free(fresh);
     return 1;
   }
+  keep_restart_only(r->s, fresh);
   rg_settings_adopt(r->s, fresh);
   rg_log(&r->s->log, RG_LOG_INFO, "reloaded the settings; resyncing");
   return 0;
