@@ -152,7 +152,8 @@ static int handle_line(struct rg_event_parser *p, char *s, size_t n, char *err) 
     return rg_err(err, RG_EPROTO, "event line contains a NUL byte: '%s'", q);
   char why[RG_ERRBUF];
   yajl_val root = NULL;
-  int jrc = rg_json_tree(&root, s, n, (size_t)-1, EVENT_MAX_DEPTH, "Docker event", why);
+  /* the line is already capped by max_line */
+  int jrc = rg_json_tree(&root, s, n, SIZE_MAX, EVENT_MAX_DEPTH, "Docker event", why);
   if (jrc == RG_ENOMEM) return rg_err(err, jrc, "out of memory");
   if (jrc) return rg_err(err, RG_EPROTO, "%s: '%s'", why, q);
 
