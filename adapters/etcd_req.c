@@ -126,25 +126,21 @@ int rg_etcd3_grant_body(struct rg_buf *out, long ttl) {
   return gen_finish(g, st, out);
 }
 
-int rg_etcd3_lease_body(struct rg_buf *out, int64_t lease) {
+/* {"ID":"<id>"} and, with keys, ,"keys":true */
+static int lease_doc(struct rg_buf *out, int64_t lease, bool keys) {
   yajl_gen g = gen_new();
   if (g == NULL) return RG_ENOMEM;
   yajl_gen_status st = yajl_gen_map_open(g);
   if (st == yajl_gen_status_ok) st = id_field(g, "ID", lease);
+  if (st == yajl_gen_status_ok && keys) st = str(g, "keys");
+  if (st == yajl_gen_status_ok && keys) st = yajl_gen_bool(g, 1);
   if (st == yajl_gen_status_ok) st = yajl_gen_map_close(g);
   return gen_finish(g, st, out);
 }
 
-int rg_etcd3_lease_keys_body(struct rg_buf *out, int64_t lease) {
-  yajl_gen g = gen_new();
-  if (g == NULL) return RG_ENOMEM;
-  yajl_gen_status st = yajl_gen_map_open(g);
-  if (st == yajl_gen_status_ok) st = id_field(g, "ID", lease);
-  if (st == yajl_gen_status_ok) st = str(g, "keys");
-  if (st == yajl_gen_status_ok) st = yajl_gen_bool(g, 1);
-  if (st == yajl_gen_status_ok) st = yajl_gen_map_close(g);
-  return gen_finish(g, st, out);
-}
+int rg_etcd3_lease_body(struct rg_buf *out, int64_t lease) { return lease_doc(out, lease, false); }
+
+int rg_etcd3_lease_keys_body(struct rg_buf *out, int64_t lease) { return lease_doc(out, lease, true); }
 
 int rg_etcd3_auth_body(struct rg_buf *out, const char *name, const char *password) {
   yajl_gen g = gen_new();
