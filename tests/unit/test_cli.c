@@ -146,6 +146,7 @@ Test(cli, dry_run_only_with_resync) {
 static const char *fake_env(const char *name) {
   if (strcmp(name, "REGISTRATOR_TTL") == 0) return "40";
   if (strcmp(name, "REGISTRATOR_TAGS") == 0) return "from-env";
+  if (strcmp(name, "REGISTRATOR_DOCKER_CONNECT_TIMEOUT") == 0) return "3";
   return NULL;
 }
 
@@ -182,7 +183,8 @@ Test(cli, config_file_sets_every_option_by_its_underscore_name) {
 }
 
 Test(cli, flag_beats_environment_beats_file) {
-  const char *path = write_file("ttl = 30;\nttl_refresh = 10;\ntags = \"from-file\";\nip = \"1.1.1.1\";\n");
+  const char *path = write_file("ttl = 30;\nttl_refresh = 10;\ntags = \"from-file\";\nip = \"1.1.1.1\";\n"
+                                "docker_timeout = 12;\ndocker_connect_timeout = 9;\n");
   struct rg_config c;
   char err[RG_ERRBUF];
   const char *argv[] = {"registrator", "resync", "-dry-run", "--config", path, "-tags=flag", NULL};
@@ -191,6 +193,8 @@ Test(cli, flag_beats_environment_beats_file) {
   cr_expect_eq(c.ttl, 40, "environment beats file");
   cr_expect_str_eq(c.tags, "flag", "flag beats environment");
   cr_expect_str_eq(c.ip, "1.1.1.1", "file beats default");
+  cr_expect_eq(c.docker_timeout, 12, "the Docker timeout from the file");
+  cr_expect_eq(c.docker_connect_timeout, 3, "REGISTRATOR_DOCKER_CONNECT_TIMEOUT beats the file");
   rg_config_free(&c);
   remove(path);
 }
