@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "docker/client.h"
+#include "docker/internal.h"
 
 struct slot {
   CURL *h;     /* kept for the next transfer of this slot */

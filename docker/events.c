@@ -9,6 +9,10 @@
 
 #include <yajl/yajl_tree.h>
 
+#include "docker/internal.h"
+#include "registrator/curlerr.h"
+#include "registrator/json.h"
+
 #define EVENT_MAX_DEPTH 16 /* an event is {Actor:{Attributes:{}}} */
 #define QUOTE_MAX 60
 #define STREAM_ERR_BODY_MAX 4096
@@ -166,10 +170,12 @@ static int handle_line(struct rg_event_parser *p, char *s, size_t n, char *err) 
   rg_docker_quote(q, sizeof q, s, n, QUOTE_MAX);
   if (memchr(s, '\0', n) != NULL)
     return rg_err(err, RG_EPROTO, "event line contains a NUL byte: '%s'", q);
-  if (!rg_docker_json_depth_ok(s, n, EVENT_MAX_DEPTH))
-    return rg_err(err, RG_EPROTO, "event JSON nests deeper than %d: '%s'", EVENT_MAX_DEPTH, q);
-  yajl_val root = yajl_tree_parse(s, NULL, 0);
-  if (root == NULL) return rg_err(err, RG_EPROTO, "malformed event JSON: '%s'", q);
+  char why[RG_ERRBUF];
+  yajl_val root = NULL;
+  /* the line is already capped by max_line */
+  int jrc = rg_json_tree(&root, s, n, SIZE_MAX, EVENT_MAX_DEPTH, "Docker event", why);
+  if (jrc == RG_ENOMEM) return rg_err(err, jrc, "out of memory");
+  if (jrc) return rg_err(err, RG_EPROTO, "%s: '%s'", why, q);
 
   int rc = RG_OK;
   yajl_val v[F_N] = {0};
@@ -305,16 +311,12 @@ int rg_docker_stream_result(struct rg_docker_stream *s, CURLcode rc, char *err) 
                                 "event stream", err);
   if (rc == CURLE_OK)
     return rg_err(err, RG_EIO, "Docker event stream at %s ended: Docker closed the stream", ep);
-  const char *detail = s->curl_err[0] ? s->curl_err : curl_easy_strerror(rc);
-  if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
-      (rc == CURLE_OPERATION_TIMEDOUT && status == 0)) {
-    long os_errno = 0;
-    curl_easy_getinfo(s->h, CURLINFO_OS_ERRNO, &os_errno);
-    if (rc == CURLE_COULDNT_CONNECT && os_errno != 0) detail = strerror((int)os_errno);
-    return rg_err(err, RG_ECONNECT, "Docker event stream at %s ended: cannot connect: %s", ep,
-                  detail);
-  }
-  return rg_err(err, RG_EIO, "Docker event stream at %s ended: %s (curl %d)", ep, detail, (int)rc);
+  struct rg_net_error ne;
+  rg_curl_classify(s->h, rc, s->curl_err, strncmp(ep, "unix://", 7) == 0, &ne);
+  if (ne.kind == RG_NET_UNREACHABLE)
+    return rg_err(err, ne.code, "Docker event stream at %s ended: cannot connect: %s", ep, ne.detail);
+  return rg_err(err, ne.code, "Docker event stream at %s ended: %s: %s", ep, rg_net_failure_name(ne.kind),
+                ne.detail);
 }
 
 void rg_docker_stream_free(struct rg_docker_stream *s) {

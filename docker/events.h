@@ -69,12 +69,6 @@ int rg_event_parser_feed(struct rg_event_parser *p, const char *data, size_t len
 /* Drops any partial line and the stopped state (for a new connection). */
 void rg_event_parser_reset(struct rg_event_parser *p);
 
-/* Bytes of an incomplete line held now (<= max_line). */
-size_t rg_event_parser_buffered(const struct rg_event_parser *p);
-
-/* Events delivered since creation or the last reset. */
-size_t rg_event_parser_count(const struct rg_event_parser *p);
-
 /* Frees p; accepts NULL. */
 void rg_event_parser_free(struct rg_event_parser *p);
 
@@ -127,11 +121,5 @@ int rg_docker_stream_result(struct rg_docker_stream *s, CURLcode rc, char *err);
 
 /* Frees s and its easy handle; accepts NULL. */
 void rg_docker_stream_free(struct rg_docker_stream *s);
-
-/* Opens a stream and runs it to its end (blocking), returning what
- * rg_docker_stream_result() says. To stop it, return non-zero from the
- * parser's callback (that value is returned). For tests and simple tools. */
-int rg_docker_events_run(struct rg_docker *d, const char *since, struct rg_event_parser *p,
-                         char *err);
 
 #endif /* RG_DOCKER_EVENTS_H */

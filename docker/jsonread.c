@@ -4,22 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "docker/client.h"
 #include "docker/jsonprune.h"
+#include "registrator/json.h"
 
 int rg_json_read_doc(const char *json, size_t len, size_t max_body, int max_depth,
                      const char *const *keep, const char *doc, yajl_val *root, char *err) {
   *root = NULL;
   if (json == NULL) return rg_err(err, RG_EINVAL, "%s: no document", doc);
-  if (len > max_body)
-    return rg_err(err, RG_ETOOBIG, "%s: document of %zu bytes exceeds the limit of %zu", doc, len,
-                  max_body);
-  if (memchr(json, '\0', len) != NULL)
-    return rg_err(err, RG_EPROTO, "%s: document contains a NUL byte", doc);
-  if (!rg_docker_json_depth_ok(json, len, max_depth))
-    return rg_err(err, RG_EPROTO, "%s: JSON nested deeper than %d levels", doc, max_depth);
+  /* the base guard first: rg_json_free recurses (registrator/json.h) */
+  int rc = rg_json_check(json, len, max_body, max_depth, doc, err);
+  if (rc) return rc;
   char jerr[RG_ERRBUF] = "";
-  int rc = rg_json_parse(json, len, keep, root, jerr);
+  rc = rg_json_parse(json, len, keep, root, jerr);
   if (rc == RG_ENOMEM) return rg_err(err, rc, "%s: out of memory", doc);
   if (rc) return rg_err(err, RG_EPROTO, "%s: not valid JSON: %s", doc, jerr);
   return RG_OK;

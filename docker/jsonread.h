@@ -14,9 +14,9 @@
 
 #include "registrator/common.h"
 
-/* The one guard before a tree is built of an outside document: at most
- * max_body bytes (RG_ETOOBIG), no NUL byte, nesting no deeper than
- * max_depth (RG_EPROTO), valid JSON; then the members named by keep
+/* The guard before a tree is built of an outside document: rg_json_check()
+ * (registrator/json.h: at most max_body bytes, no NUL byte, nesting no
+ * deeper than max_depth), valid JSON; then the members named by keep
  * (docker/jsonprune.h) are built into *root, which the caller frees with
  * rg_json_free(). doc names the document in messages. */
 int rg_json_read_doc(const char *json, size_t len, size_t max_body, int max_depth,

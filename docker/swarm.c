@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "docker/container.h"
+#include "docker/internal.h"
 #include "docker/jsonprune.h"
 #include "docker/jsonread.h"
 

@@ -1,8 +1,8 @@
 /*
- * model.c - an inspected container -> its services (BEHAVIOUR.md, "From a
- * container to services"). Pure: everything comes from the arguments.
+ * model.c - an inspected container -> its services (README "From containers
+ * to services"). Pure: everything comes from the arguments.
  *
- * Decisions where BEHAVIOUR.md is silent:
+ * Decisions the README leaves open:
  *  - One service per container port ("80/tcp"). When a port is published
  *    on several host ports, the first host port in document order is
  *    registered (as registrator did) and the others are logged.
@@ -257,7 +257,8 @@ static int build_service(const struct run *r, const struct candidate *cd, bool g
 
   const char *ignore = rg_meta_get(&m, "ignore");
   if (ignore != NULL) {
-    if (rg_meta_is_falsy(ignore))
+    bool b;
+    if (rg_parse_bool(ignore, &b) == RG_OK && !b)
       rg_log(r->log, RG_LOG_WARN,
              WHO "port %s/%s: SERVICE_IGNORE=%s still ignores the port (any non-empty value does)",
              WHO_ARGS(r), p->port, p->proto, ignore);

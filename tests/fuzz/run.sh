@@ -21,6 +21,7 @@ corpus_dirs() {
   case $t in
     events) echo "$dir/seeds/events $root/tests/fixtures/events" ;;
     inspect) echo "$root/tests/fixtures/inspect" ;;
+    registry) echo "$root/tests/fixtures/registry" ;;
     swarm) echo "$root/tests/fixtures/swarm" ;;
     metadata) echo "$dir/seeds/metadata" ;;
     config) echo "$dir/seeds/config" ;;
@@ -31,7 +32,7 @@ corpus_dirs() {
 }
 
 max_len() {
-  case $1 in events | inspect | swarm) echo 65536 ;; *) echo 4096 ;; esac
+  case $1 in events | inspect | registry | swarm) echo 65536 ;; *) echo 4096 ;; esac
 }
 
 seeds() {

@@ -7,6 +7,7 @@
 
 #include "docker/client.h"
 #include "docker/events.h"
+#include "docker/internal.h"
 #include "tests/integration/itest.h"
 
 #define IMG "local/busybox"

@@ -122,7 +122,13 @@ docker service update -d -q --label-add SERVICE_TAGS=relabelled h16-sw-host >/de
 check "a service label added later reaches its running task's entry" \
   wait_for 30 catalog h16-sw-host 'length == 1 and .[0].ServiceTags == ["relabelled"]'
 
+# ---- a reload keeps what the engine said of its swarm mode ----
+kill -HUP "$etcd_pid"
+check "SIGHUP reloads the etcd registrator" wait_for 30 grep -q "reloaded the settings" "$dir/etcd.log"
+check "and the routing-mesh entry stays" etcd_is "$WEB" 127.0.0.1:32990
+
 # ---- --publish-add and --publish-rm ----
+# (after the reload above: the etcd registrator still knows it runs on a manager)
 docker service update -d -q --publish-add 32992:8080 h16-sw-web >/dev/null
 check "--publish-add registers the new port" \
   wait_for 60 etcd_is "h16-sw-web-8080/$HOST:swarm:h16-sw-web:8080" 127.0.0.1:32992

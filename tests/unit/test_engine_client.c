@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "docker/events.h"
+#include "docker/internal.h"
 #include "tests/unit/fake_docker.h"
 #include "tests/unit/rg_test.h"
 

@@ -8,7 +8,7 @@
 
 #include <yajl/yajl_tree.h>
 
-#include "docker/events.h"
+#include "docker/internal.h"
 #include "tests/unit/fake_docker.h"
 #include "tests/unit/rg_test.h"
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "docker/internal.h"
 #include "docker/swarm.h"
 #include "tests/unit/fake_docker.h"
 #include "tests/unit/rg_test.h"
