@@ -31,6 +31,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "adapters/adapter.h"
+#include "adapters/http_multi.h"
 
 extern const struct rg_adapter rg_adapter_consul;
 
@@ -130,6 +131,11 @@ void rg_consul_transport_free(struct rg_consul_transport *t);
 int rg_consul_transport_request(struct rg_consul_transport *t, const char *method, const char *path,
                                 const char *body, size_t body_len, long *status, struct rg_buf *resp,
                                 char *err);
+
+/* Several requests at once on separate connections (adapters/http_multi.h),
+ * at most cfg->max_in_flight in flight; the bodies go as JSON. */
+int rg_consul_transport_many(struct rg_consul_transport *t, struct rg_http_call *calls, size_t n,
+                             rg_http_judge_fn judge, void *ud, char *err);
 
 /* Where requests go, for log lines ("http://127.0.0.1:8500", "unix:/p"). */
 const char *rg_consul_transport_where(const struct rg_consul_transport *t);

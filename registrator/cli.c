@@ -49,6 +49,8 @@ static const struct opt options[] = {
      "deregister this host's services when registrator stops (default: leave them to their TTL)"},
     {"healthy-only", OPT_BOOL, F(healthy_only), 0, 0, NULL,
      "register a container that has a HEALTHCHECK only while Docker reports it healthy"},
+    {"max-in-flight", OPT_LONG, F(max_in_flight), 1, 64, "N",
+     "requests in flight at once per registry (Consul, etcd v2 API, skydns2; default 8)"},
     {"hostname", OPT_STRING, F(hostname), 0, 0, "NAME",
      "host name used in service IDs (default: this host's name)"},
     {"config", OPT_STRING, F(config_file), 0, 0, "FILE",
@@ -60,6 +62,7 @@ static const struct opt options[] = {
 void rg_config_init(struct rg_config *c) {
   memset(c, 0, sizeof *c);
   c->retry_interval = 2000;
+  c->max_in_flight = 8;
   c->deregister_mode = RG_DEREGISTER_ALWAYS;
 }
 

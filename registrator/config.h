@@ -38,6 +38,7 @@ struct rg_config {
   char *hostname;          /* -hostname (default: gethostname) */
   bool deregister_on_exit; /* -deregister-on-exit */
   bool healthy_only;       /* -healthy-only */
+  long max_in_flight;      /* -max-in-flight (requests per registry) */
   char *config_file;       /* -config */
   bool dry_run;            /* resync --dry-run */
   char *uri;               /* the registry URI (positional) */

@@ -194,6 +194,7 @@ int rg_settings_prepare(struct rg_settings *s, char *err) {
   ac->timeout_ms = s->cred.timeout_ms;
   ac->connect_timeout_ms = s->cred.connect_timeout_ms;
   ac->cancel = &s->cancel;
+  ac->max_in_flight = (int)cfg->max_in_flight;
   s->prepared = true;
   return RG_OK;
 }
