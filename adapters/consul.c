@@ -345,17 +345,23 @@ static void many_free(struct many *ms, size_t n) {
   free(ms);
 }
 
-static int consul_register_many(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
-                                char (*errs)[RG_ERRBUF], char *err) {
-  struct consul *c = state;
+/* One struct many per service (NULL: every rcs[i] RG_ENOMEM); errs cleared. */
+static struct many *many_new(struct consul *c, const char *what, const struct rg_service *const *svcs, size_t n,
+                             int *rcs, char (*errs)[RG_ERRBUF]) {
   struct many *ms = calloc(n ? n : 1, sizeof *ms);
   for (size_t i = 0; i < n; i++) {
     errs[i][0] = '\0';
-    if (ms == NULL) {
-      rcs[i] = rg_err(errs[i], RG_ENOMEM, "out of memory");
-      continue;
-    }
-    ms[i] = (struct many){.c = c, .what = "register", .s = svcs[i]};
+    rcs[i] = ms ? RG_OK : rg_err(errs[i], RG_ENOMEM, "out of memory");
+    if (ms) ms[i] = (struct many){.c = c, .what = what, .s = svcs[i]};
+  }
+  return ms;
+}
+
+static int consul_register_many(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
+                                char (*errs)[RG_ERRBUF], char *err) {
+  struct consul *c = state;
+  struct many *ms = many_new(c, "register", svcs, n, rcs, errs);
+  for (size_t i = 0; ms && i < n; i++) {
     rcs[i] = put_body(c, svcs[i], &ms[i].notes, &ms[i].body, errs[i]);
     if (rcs[i] == RG_OK && rg_buf_printf(&ms[i].path, "%s", put_path(c)) != RG_OK)
       rcs[i] = rg_err(errs[i], RG_ENOMEM, "out of memory");
@@ -370,16 +376,8 @@ static int consul_register_many(void *state, const struct rg_service *const *svc
 static int consul_deregister_many(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
                                   char (*errs)[RG_ERRBUF], char *err) {
   struct consul *c = state;
-  struct many *ms = calloc(n ? n : 1, sizeof *ms);
-  for (size_t i = 0; i < n; i++) {
-    errs[i][0] = '\0';
-    if (ms == NULL) {
-      rcs[i] = rg_err(errs[i], RG_ENOMEM, "out of memory");
-      continue;
-    }
-    ms[i] = (struct many){.c = c, .what = "deregister", .s = svcs[i]};
-    rcs[i] = del_request(c, svcs[i], &ms[i].path, &ms[i].body, errs[i]);
-  }
+  struct many *ms = many_new(c, "deregister", svcs, n, rcs, errs);
+  for (size_t i = 0; ms && i < n; i++) rcs[i] = del_request(c, svcs[i], &ms[i].path, &ms[i].body, errs[i]);
   if (ms) send_many(c, ms, n, rcs, errs);
   for (size_t i = 0; ms && i < n; i++) rcs[i] = deregistered(c, svcs[i], rcs[i]);
   many_free(ms, n);
