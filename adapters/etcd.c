@@ -149,6 +149,17 @@ static int etcd_deregister(void *state, const struct rg_service *s, char *err) {
   return rc;
 }
 
+/* rg_etcdkv_key_fn: key_of. */
+static int key_fn(void *state, const struct rg_service *s, struct rg_buf *key, char *err) {
+  return key_of(state, s, key, err);
+}
+
+static int etcd_deregister_many(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
+                                char (*errs)[RG_ERRBUF], char *err) {
+  struct etcd *e = state;
+  return rg_etcdkv_deregister_many(e->kv, key_fn, e, svcs, n, rcs, errs, err);
+}
+
 static int etcd_refresh(void *state, char *err) {
   struct etcd *e = state;
   return rg_etcdkv_refresh(e->kv, err);
@@ -214,6 +225,7 @@ const struct rg_adapter rg_adapter_etcd = {
     .register_service = etcd_register,
     .register_many = etcd_register_many,
     .deregister_service = etcd_deregister,
+    .deregister_many = etcd_deregister_many,
     .refresh = etcd_refresh,
     .list = etcd_list,
     .list_own = etcd_list_own,

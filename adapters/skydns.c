@@ -195,6 +195,17 @@ static int skydns_deregister(void *state, const struct rg_service *s, char *err)
   return rc;
 }
 
+/* rg_etcdkv_key_fn: key_of. */
+static int key_fn(void *state, const struct rg_service *s, struct rg_buf *key, char *err) {
+  return key_of(state, s, key, err);
+}
+
+static int skydns_deregister_many(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
+                                  char (*errs)[RG_ERRBUF], char *err) {
+  struct skydns *k = state;
+  return rg_etcdkv_deregister_many(k->kv, key_fn, k, svcs, n, rcs, errs, err);
+}
+
 static int skydns_refresh(void *state, char *err) {
   struct skydns *k = state;
   return rg_etcdkv_refresh(k->kv, err);
@@ -263,6 +274,7 @@ const struct rg_adapter rg_adapter_skydns = {
     .register_service = skydns_register,
     .register_many = skydns_register_many,
     .deregister_service = skydns_deregister,
+    .deregister_many = skydns_deregister_many,
     .refresh = skydns_refresh,
     .list = skydns_list, /* entries carrying our registrator_id marker */
     .close = skydns_close,
