@@ -48,6 +48,7 @@ import json
 import os
 import re
 import signal
+import socket
 import ssl
 import socketserver
 import sys
@@ -406,6 +407,13 @@ def make_handler(state):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "consul-double"
+
+        def setup(self):
+            super().setup()
+            try:  # headers and body go out in two writes: no Nagle wait for the client's delayed ACK
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except (OSError, AttributeError):
+                pass  # a unix socket
 
         def address_string(self):
             return self.client_address[0] if isinstance(self.client_address, tuple) else "unix"
