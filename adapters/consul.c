@@ -290,12 +290,15 @@ struct many {
   struct rg_buf path, body;
   struct rg_consul_notes notes;
   bool judged; /* answered: its message is answer()'s */
+  bool no_ttl; /* a heartbeat answered "does not have associated TTL" */
 };
 
 static int judge_many(void *ud, struct rg_http_call *call) {
   (void)ud;
   struct many *m = call->ud;
   m->judged = true;
+  m->no_ttl = call->resp.status >= 500 && call->resp.body.data &&
+              strstr(call->resp.body.data, "does not have associated TTL") != NULL;
   return answer(m->c, call->resp.status, &call->resp.body, m->what, m->s->id, call->err);
 }
 
@@ -357,9 +360,10 @@ static struct many *many_new(struct consul *c, const char *what, const struct rg
   return ms;
 }
 
-static int consul_register_many(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
-                                char (*errs)[RG_ERRBUF], char *err) {
-  struct consul *c = state;
+/* The registrations of svcs[0..n) at once, no bookkeeping; the caller
+ * frees the returned notes with many_free (NULL: every rcs[i] RG_ENOMEM). */
+static struct many *put_many(struct consul *c, const struct rg_service *const *svcs, size_t n, int *rcs,
+                             char (*errs)[RG_ERRBUF]) {
   struct many *ms = many_new(c, "register", svcs, n, rcs, errs);
   for (size_t i = 0; ms && i < n; i++) {
     rcs[i] = put_body(c, svcs[i], &ms[i].notes, &ms[i].body, errs[i]);
@@ -367,6 +371,13 @@ static int consul_register_many(void *state, const struct rg_service *const *svc
       rcs[i] = rg_err(errs[i], RG_ENOMEM, "out of memory");
   }
   if (ms) send_many(c, ms, n, rcs, errs);
+  return ms;
+}
+
+static int consul_register_many(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
+                                char (*errs)[RG_ERRBUF], char *err) {
+  struct consul *c = state;
+  struct many *ms = put_many(c, svcs, n, rcs, errs);
   for (size_t i = 0; ms && i < n; i++)
     if (rcs[i] == RG_OK) rcs[i] = registered(c, svcs[i], ms[i].notes.ttl_check, RG_OK, errs[i]);
   many_free(ms, n);
@@ -384,30 +395,50 @@ static int consul_deregister_many(void *state, const struct rg_service *const *s
   return first_failure(rcs, errs, n, err);
 }
 
-/* One heartbeat; a check the agent does not know gets its service
- * registered again. */
-static int heartbeat(struct consul *c, const struct rg_service *s, char *err) {
-  struct rg_buf path = {0}, resp = {0};
-  int rc = path_of(&path, "/v1/agent/check/pass/service:", s->id);
-  if (rc) {
-    rg_buf_free(&path);
-    return rg_err(err, RG_ENOMEM, "out of memory");
-  }
-  rc = call(c, "PUT", path.data, NULL, "heartbeat the TTL check of", s->id, &resp, err);
-  bool unknown = rc == RG_ENOTFOUND ||
-                 (rc == RG_EAGAIN && resp.data && strstr(resp.data, "does not have associated TTL") != NULL);
-  if (unknown) {
+#define HEARTBEAT_WINDOW 256 /* heartbeats per send_many */
+
+/* Heartbeats ttl_services[from, from + n) at once; a check the agent does not
+ * know (restarted, reaped) gets its service registered again. Failures are
+ * logged and counted into *failed (the first into first/first_err). */
+static void heartbeat_window(struct consul *c, size_t from, size_t n, size_t *failed, int *first, char *first_err) {
+  const struct rg_service *svcs[HEARTBEAT_WINDOW];
+  int rcs[HEARTBEAT_WINDOW];
+  char (*errs)[RG_ERRBUF] = calloc(n, sizeof *errs);
+  for (size_t i = 0; i < n; i++) svcs[i] = &c->ttl_services.items[from + i];
+  struct many *ms = errs ? many_new(c, "heartbeat the TTL check of", svcs, n, rcs, errs) : NULL;
+  for (size_t i = 0; ms && i < n; i++)
+    if (path_of(&ms[i].path, "/v1/agent/check/pass/service:", svcs[i]->id) != RG_OK)
+      rcs[i] = rg_err(errs[i], RG_ENOMEM, "out of memory");
+  if (ms) send_many(c, ms, n, rcs, errs);
+  const struct rg_service *lost[HEARTBEAT_WINDOW];
+  size_t *where = calloc(n, sizeof *where), nlost = 0;
+  for (size_t i = 0; ms && where && i < n; i++) {
+    if (rcs[i] != RG_ENOTFOUND && !ms[i].no_ttl) continue;
     char pid[160];
     rg_log(c->log, RG_LOG_INFO, "consul: the agent does not know the TTL check of %s (restarted?); "
-                                "registering it again", rg_safename_printable(s->id, pid, sizeof pid));
-    struct rg_consul_notes notes = {0};
-    err[0] = '\0';
-    rc = put_service(c, s, &notes, err);
-    rg_consul_notes_free(&notes);
+                                "registering it again", rg_safename_printable(svcs[i]->id, pid, sizeof pid));
+    where[nlost] = i;
+    lost[nlost++] = svcs[i];
   }
-  rg_buf_free(&path);
-  rg_buf_free(&resp);
-  return rc;
+  if (nlost) { /* registered again, no bookkeeping: they stay heartbeated */
+    int lrcs[HEARTBEAT_WINDOW];
+    char (*lerrs)[RG_ERRBUF] = calloc(nlost, sizeof *lerrs);
+    struct many *again = lerrs ? put_many(c, lost, nlost, lrcs, lerrs) : NULL;
+    for (size_t j = 0; j < nlost; j++) {
+      rcs[where[j]] = again ? lrcs[j] : RG_ENOMEM;
+      snprintf(errs[where[j]], RG_ERRBUF, "%s", again ? lerrs[j] : "out of memory");
+    }
+    many_free(again, nlost);
+    free(lerrs);
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (errs && rcs[i] == RG_OK) continue;
+    rg_log(c->log, RG_LOG_WARN, "%s", errs ? errs[i] : "out of memory");
+    if ((*failed)++ == 0) *first = rg_err(first_err, errs ? rcs[i] : RG_ENOMEM, "%s", errs ? errs[i] : "out of memory");
+  }
+  many_free(ms, n);
+  free(where);
+  free(errs);
 }
 
 static int consul_refresh(void *state, char *err) {
@@ -416,15 +447,10 @@ static int consul_refresh(void *state, char *err) {
   int first = RG_OK;
   size_t failed = 0;
   char first_err[RG_ERRBUF] = "";
-  for (size_t i = 0; i < c->ttl_services.n; i++) {
-    char e[RG_ERRBUF] = "";
-    int rc = heartbeat(c, &c->ttl_services.items[i], e);
-    if (rc == RG_OK) continue;
-    rg_log(c->log, RG_LOG_WARN, "%s", e);
-    if (failed++ == 0) {
-      first = rc;
-      snprintf(first_err, sizeof first_err, "%s", e);
-    }
+  for (size_t at = 0; at < c->ttl_services.n; at += HEARTBEAT_WINDOW) {
+    size_t n = c->ttl_services.n - at < HEARTBEAT_WINDOW ? c->ttl_services.n - at : HEARTBEAT_WINDOW;
+    heartbeat_window(c, at, n, &failed, &first, first_err);
+    if (first == RG_ECONNECT || first == RG_ESTOPPED) break; /* the agent is gone: one timeout per pass */
   }
   if (failed) return rg_err(err, first, "%zu of %zu TTL heartbeat(s) failed; first: %s", failed,
                             c->ttl_services.n, first_err);

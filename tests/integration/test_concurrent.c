@@ -201,13 +201,66 @@ Test(concurrent, a_registry_that_does_not_answer_costs_one_timeout_per_pass, .ti
   cd_stop(&d);
 }
 
+Test(concurrent, heartbeats_go_at_once_and_a_restarted_agent_gets_every_service_again, .timeout = 60) {
+  struct cdouble d = {0};
+  cd_start(&d, 34505, "--delay-ms 20 --quiet");
+  char err[RG_ERRBUF] = "";
+  struct rg_adapter_config cfg = {.hostname = "testhost", .log = &test_log, .max_in_flight = 8, .ttl = 30,
+                                  .ttl_refresh = 10};
+  struct rg_registry *r = NULL;
+  logged[0] = '\0';
+  cr_assert_eq(rg_registry_open(&r, "consul://127.0.0.1:34505", &cfg, err), RG_OK, "%s", err);
+  struct rg_service_list want = services(NSVC, false);
+  cr_assert_eq(rg_registry_apply(r, &want), 0, "%s", logged);
+  stat_of(&d, "requests", true);
+  double t0 = now_s();
+  cr_assert_eq(rg_registry_refresh(r, err), RG_OK, "%s", err);
+  double took = now_s() - t0;
+  cr_assert_eq(stat_of(&d, "requests", false), NSVC, "one heartbeat per service");
+  cr_assert_eq(stat_of(&d, "in_flight_max", true), 8);
+  cr_assert_lt(took, 3.2, "8 in flight: %.2f s", took);
+  yajl_val checks = get_json(&d, "/v1/agent/checks");
+  cr_assert_eq(checks->u.object.len, NSVC);
+  for (size_t i = 0; i < checks->u.object.len; i++) {
+    const char *path[] = {"Status", NULL};
+    yajl_val st = yajl_tree_get(checks->u.object.values[i], path, yajl_t_string);
+    cr_assert_not_null(st);
+    cr_assert_str_eq(YAJL_GET_STRING(st), "passing", "%s", checks->u.object.keys[i]);
+  }
+  yajl_tree_free(checks);
+  /* the agent restarts and forgets everything: the next refresh registers every service again */
+  cd_stop(&d);
+  cd_start(&d, 34505, "--delay-ms 20 --quiet");
+  cr_assert_eq(members(&d, "/v1/agent/services", NULL), 0);
+  cr_assert_eq(rg_registry_refresh(r, err), RG_OK, "%s", err);
+  cr_assert_eq(members(&d, "/v1/agent/services", NULL), NSVC);
+  yajl_val bodies = get_json(&d, "/_double/bodies");
+  for (size_t i = 0; i < want.n; i++) { /* with the TTL check -ttl adds */
+    struct rg_buf b = {0};
+    struct rg_consul_notes notes = {0};
+    cr_assert_eq(rg_consul_agent_body(&b, &want.items[i], 30, &notes), RG_OK);
+    const char *path[] = {want.items[i].id, NULL};
+    yajl_val got = yajl_tree_get(bodies, path, yajl_t_string);
+    cr_assert_not_null(got, "%s", want.items[i].id);
+    cr_assert_str_eq(YAJL_GET_STRING(got), b.data, "%s", want.items[i].id);
+    rg_buf_free(&b);
+    rg_consul_notes_free(&notes);
+  }
+  yajl_tree_free(bodies);
+  rg_service_list_free(&want);
+  rg_registry_close(r);
+  cd_stop(&d);
+}
+
 /* ---- etcd v2 keys API ---- */
 
 struct kv {
   char key[200], value[200];
 };
 
-static int by_key(const void *a, const void *b) { return strcmp(((const struct kv *)a)->key, ((const struct kv *)b)->key); }
+static int by_key(const void *a, const void *b) {
+  return strcmp(((const struct kv *)a)->key, ((const struct kv *)b)->key);
+}
 
 /* Every leaf under prefix (v2, recursive), sorted by key; returns how many. */
 static size_t dump2(const char *prefix, struct kv **out, long *min_ttl) {
