@@ -155,7 +155,9 @@ Test(http_multi, nothing_listening_fails_every_call_at_once) {
   cr_assert_eq(rg_http_multi_perform(m, calls, 20, judge, &judged, err), RG_ECONNECT);
   cr_assert(strstr(err, "http://127.0.0.1:1") != NULL, "%s", err);
   for (int i = 0; i < 20; i++) cr_assert_eq(calls[i].rc, RG_ECONNECT);
+  rg_http_multi_free(m);
   cr_assert_eq(rg_http_multi_open(&m, h, RG_INFLIGHT_MAX_CAP + 1, err), RG_EINVAL);
+  cr_assert_null(m);
   rg_http_calls_free(calls, 20);
   rg_http_free(h);
   rg_strlist_free(&hosts);
