@@ -35,12 +35,18 @@ static int fake_register(void *state, const struct rg_service *s, char *err) {
   return one(f, s, err);
 }
 
-/* Like the etcd adapter: refusals per service, the first failure ends it. */
-static int fake_register_many(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
-                              char (*errs)[RG_ERRBUF], char *err) {
+/* A call of n services. */
+static struct fake *called(void *state, size_t n) {
   struct fake *f = state;
   f->calls++;
   f->biggest = f->biggest > n ? f->biggest : n;
+  return f;
+}
+
+/* Like the etcd adapter: refusals per service, the first failure ends it. */
+static int fake_register_many(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
+                              char (*errs)[RG_ERRBUF], char *err) {
+  struct fake *f = called(state, n);
   int rc = RG_OK;
   for (size_t i = 0; i < n; i++) {
     errs[i][0] = '\0';
@@ -59,9 +65,7 @@ static int fake_deregister(void *state, const struct rg_service *s, char *err) {
  * ones named "gone" were not there (RG_ENOTFOUND). */
 static int fake_deregister_many(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
                                 char (*errs)[RG_ERRBUF], char *err) {
-  struct fake *f = state;
-  f->calls++;
-  f->biggest = f->biggest > n ? f->biggest : n;
+  struct fake *f = called(state, n);
   int rc = RG_OK;
   for (size_t i = 0; i < n; i++) {
     errs[i][0] = '\0';
