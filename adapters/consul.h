@@ -16,7 +16,9 @@
  * service with no check of its own gets a TTL check of cfg->ttl seconds
  * that deregisters it after max(1m, 3 x ttl) critical, so a dead host's
  * entries are reaped. Catalog mode registers no checks (nobody would run
- * them).
+ * them). Registrations, deregistrations and heartbeats of many services go
+ * out at once, up to cfg->max_in_flight requests in flight on separate
+ * connections (adapters/http_multi.h); each service gets its own outcome.
  *
  * Files: consul.c (adapter I/O), consul_body.c (request bodies, pure),
  * consul_check.c (the check object and script splitting, pure),

@@ -3,9 +3,9 @@
 
 #include <curl/curl.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "adapters/http_xfer.h"
-#include <string.h>
 
 struct header {
   char *name;

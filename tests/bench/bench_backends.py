@@ -11,6 +11,9 @@ each registrator (ours, and BENCH_OTHER when set, alternating):
   sync   from just before the daemon's exec to its log line "registered ..."
          of the last of the N bench services (the registry has answered that
          write by then; the same clock for every backend, etcd v3 included);
+  writes from the first such log line to the last: the part of the sync the
+         registry decides (the first batch of up to 128 services is
+         written before the first line, so it is not in it);
   rss    RssAnon 1 s after that;
   exit   SIGTERM to process exit with -deregister-on-exit (every service
          removed; checked afterwards).
@@ -156,9 +159,10 @@ def stamp_ns(line):
 
 
 def wait_registered(d, names, timeout):
-    """ns from launch to the log line of the last of names registered, or None."""
+    """(ns from launch to the log line of the last of names registered, ns
+    from the first such line to the last), or (None, None)."""
     pat = re.compile(r" registered %s:(%s-s-\d+):" % (re.escape(HOSTNAME), re.escape(B.PREFIX_NAME.rstrip("-"))))
-    want, last, seen = set(names), None, set()
+    want, first, last, seen = set(names), None, None, set()
     deadline = time.monotonic() + timeout
     with open(d.logpath) as f:
         buf = ""
@@ -166,7 +170,7 @@ def wait_registered(d, names, timeout):
             chunk = f.read()
             if not chunk:
                 if not d.alive():
-                    return None
+                    return None, None
                 time.sleep(0.005)
                 continue
             buf += chunk
@@ -177,9 +181,10 @@ def wait_registered(d, names, timeout):
                 if m and m.group(1) in want and m.group(1) not in seen:
                     seen.add(m.group(1))
                     last = stamp_ns(line)
+                    first = first or last
             if len(seen) == len(want):
-                return last - d.t0
-    return None
+                return last - d.t0, last - first
+    return None, None
 
 
 def run_one(b, be, impl, n, rep, res):
@@ -188,7 +193,7 @@ def run_one(b, be, impl, n, rep, res):
     flags = B.FLAGS + ["-hostname", HOSTNAME, "-deregister-on-exit"]
     tag = "be-%s-%d-%d" % (be.spec.replace("@", "d"), n, rep)
     d = BDaemon(impl, flags, tag, be.uri)
-    ns = wait_registered(d, names, 30 + n * 0.2)
+    ns, span = wait_registered(d, names, 30 + n * 0.2)
     key = (be.spec, n)
     if ns is None:
         res["notes"].append("%s, %s, N=%d: not every service registered before the deadline (%s)"
@@ -196,6 +201,7 @@ def run_one(b, be, impl, n, rep, res):
         d.stop()
         return
     res["sync"].setdefault(key, {}).setdefault(impl.label, []).append(ns / 1e6)
+    res["writes"].setdefault(key, {}).setdefault(impl.label, []).append(span / 1e6)
     time.sleep(1.0)
     if d.alive():
         res["rss"].setdefault(key, {}).setdefault(impl.label, []).append(d.rss_anon_kib() / 1024.0)
@@ -240,7 +246,8 @@ def report(impls, backends, res, started):
     if len(impls) > 1:
         hdr += " | %s/%s" % (impls[1].label, impls[0].label)
     out += ["", hdr, "-" * len(hdr)]
-    for fig, unit, fmt in (("sync", "ms", "%.0f"), ("exit", "ms", "%.0f"), ("rss", "MiB", "%.2f")):
+    for fig, unit, fmt in (("sync", "ms", "%.0f"), ("writes", "ms", "%.0f"), ("exit", "ms", "%.0f"),
+                           ("rss", "MiB", "%.2f")):
         for n in B.SIZES:
             for be in backends:
                 key = (be.spec, n)
@@ -256,9 +263,11 @@ def report(impls, backends, res, started):
                     xs = res[fig].get(key, {}).get(impl.label, [])
                     m = med(xs)
                     meds.append(m)
-                    base = med(res["sync"].get(("etcd", n), {}).get(impl.label, []))
+                    base = med(res[fig].get(("etcd", n), {}).get(impl.label, [])) if fig in ("sync", "writes") else None
                     ratio = ""
-                    if fig == "sync" and m is not None and base:
+                    if fig == "writes" and m is not None and base:
+                        ratio = "%.2fx" % (m / base)
+                    elif fig == "sync" and m is not None and base:
                         r = m / base
                         ratio = "%.2fx" % r + ("" if be.kind == "etcd" else (" pass" if r <= 2 else " MISS"))
                     elif fig == "exit" and m is not None and n >= 1000:
@@ -288,7 +297,7 @@ def main(argv):
     started = time.monotonic()
     b = B.Bench(impls)
     double = Double()
-    res = {"sync": {}, "exit": {}, "rss": {}, "notes": []}
+    res = {"sync": {}, "writes": {}, "exit": {}, "rss": {}, "notes": []}
     try:
         B.docker("GET", "/version")
         B.sweep_stale()
@@ -311,6 +320,7 @@ def main(argv):
         f.write(text)
     with open(os.path.join(B.OUT, "backends.json"), "w") as f:
         json.dump({"sync": {"%s/%d" % k: v for k, v in res["sync"].items()},
+                   "writes": {"%s/%d" % k: v for k, v in res["writes"].items()},
                    "exit": {"%s/%d" % k: v for k, v in res["exit"].items()},
                    "rss": {"%s/%d" % k: v for k, v in res["rss"].items()}, "notes": res["notes"]}, f, indent=1)
     return 0
