@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "adapters/http_xfer.h"
+#include "registrator/curlerr.h"
 
 struct header {
   char *name;
@@ -314,9 +315,10 @@ int rg_http_xfer_finish(struct rg_http *h, struct rg_http_xfer *x, size_t i, CUR
   } else if (cc == CURLE_ABORTED_BY_CALLBACK) {
     rg_buf_printf(why, "%s%s: abandoned (stopping)", why->len ? "; " : "", shown(h, i));
     rc = RG_ESTOPPED;
-  } else {
-    rg_buf_printf(why, "%s%s: %s", why->len ? "; " : "", shown(h, i),
-                  x->curl_err[0] ? x->curl_err : curl_easy_strerror(cc));
+  } else { /* any endpoint failure tries the next endpoint */
+    struct rg_net_error ne;
+    rg_curl_classify(c, cc, x->curl_err, h->unix_path != NULL, &ne);
+    rg_buf_printf(why, "%s%s: %s: %s", why->len ? "; " : "", shown(h, i), rg_net_failure_name(ne.kind), ne.detail);
     rc = RG_ECONNECT;
   }
   return rc;

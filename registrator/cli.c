@@ -49,6 +49,10 @@ static const struct opt options[] = {
      "deregister this host's services when registrator stops (default: leave them to their TTL)"},
     {"healthy-only", OPT_BOOL, F(healthy_only), 0, 0, NULL,
      "register a container that has a HEALTHCHECK only while Docker reports it healthy"},
+    {"docker-timeout", OPT_LONG, F(docker_timeout), 1, 3600, "N",
+     "seconds a request to Docker may take (default 30; the event stream is not limited)"},
+    {"docker-connect-timeout", OPT_LONG, F(docker_connect_timeout), 1, 600, "N",
+     "seconds to connect to Docker (default 5)"},
     {"max-in-flight", OPT_LONG, F(max_in_flight), 1, 64, "N",
      "requests in flight at once per registry (Consul, etcd v2 API, skydns2; default 8)"},
     {"hostname", OPT_STRING, F(hostname), 0, 0, "NAME",
@@ -62,6 +66,8 @@ static const struct opt options[] = {
 void rg_config_init(struct rg_config *c) {
   memset(c, 0, sizeof *c);
   c->retry_interval = 2000;
+  c->docker_timeout = 30;
+  c->docker_connect_timeout = 5;
   c->max_in_flight = 8;
   c->deregister_mode = RG_DEREGISTER_ALWAYS;
 }
@@ -73,8 +79,7 @@ void rg_config_free(struct rg_config *c) {
       free(*p);
       *p = NULL;
     }
-  free(c->uri);
-  c->uri = NULL;
+  rg_strlist_free(&c->registries);
 }
 
 static const struct opt *find_opt(const char *name, size_t len) {
@@ -88,13 +93,9 @@ static int set_opt(struct rg_config *c, const struct opt *o, const char *value, 
   void *field = (char *)c + o->offset;
   switch (o->kind) {
     case OPT_BOOL:
-      if (value == NULL || strcmp(value, "true") == 0 || strcmp(value, "1") == 0) {
-        *(bool *)field = true;
-      } else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0) {
-        *(bool *)field = false;
-      } else {
-        return rg_err(err, RG_EINVAL, "invalid boolean value \"%s\" for -%s", value, o->name);
-      }
+      if (value == NULL) *(bool *)field = true;
+      else if (rg_parse_bool(value, (bool *)field) != RG_OK)
+        return rg_err(err, RG_EINVAL, "invalid boolean value \"%s\" for -%s (true or false)", value, o->name);
       return RG_OK;
     case OPT_LONG:
       if (rg_parse_long(value, o->min, o->max, (long *)field) != RG_OK)
@@ -112,14 +113,32 @@ static int set_opt(struct rg_config *c, const struct opt *o, const char *value, 
   return RG_EINVAL;
 }
 
-int rg_config_set(struct rg_config *c, const char *name, const char *value, char *err) {
-  if (strcmp(name, "registry") == 0) {
-    char *copy = rg_strdup(value);
-    if (copy == NULL) return RG_ENOMEM;
-    free(c->uri);
-    c->uri = copy;
-    return RG_OK;
+/* "registry": white-space separated URIs replace the list; a URI given
+ * twice is one registry. */
+static int set_registries(struct rg_config *c, const char *value, char *err) {
+  struct rg_strlist l = {0};
+  int rc = RG_OK;
+  for (const char *p = value ? value : ""; rc == RG_OK && *p;) {
+    size_t skip = strspn(p, " \t\r\n"), len;
+    p += skip;
+    if ((len = strcspn(p, " \t\r\n")) == 0) break;
+    char *one = rg_strndup(p, len);
+    if (one == NULL) rc = RG_ENOMEM;
+    else if (!rg_strlist_contains(&l, one)) rc = rg_strlist_add(&l, one);
+    free(one);
+    p += len;
   }
+  if (rc) {
+    rg_strlist_free(&l);
+    return rg_err(err, rc, "out of memory");
+  }
+  rg_strlist_free(&c->registries);
+  c->registries = l;
+  return RG_OK;
+}
+
+int rg_config_set(struct rg_config *c, const char *name, const char *value, char *err) {
+  if (strcmp(name, "registry") == 0) return set_registries(c, value, err);
   const struct opt *o = find_opt(name, strlen(name));
   if (o == NULL || strcmp(name, "config") == 0 || strcmp(name, "dry-run") == 0)
     return rg_err(err, RG_ENOTFOUND, "unknown setting \"%s\"", name);
@@ -156,7 +175,7 @@ int rg_cli_parse(struct rg_config *c, int argc, char **argv, rg_getenv_fn getenv
   struct flag *flags = calloc((size_t)argc + 1, sizeof *flags);
   if (flags == NULL) return rg_err(err, RG_ENOMEM, "out of memory");
   size_t nflags = 0;
-  const char *uri = NULL;
+  struct rg_buf uris = {0}; /* the positional URIs, space-separated */
   int rc = RG_OK, i = 1;
   if (i < argc && strcmp(argv[i], "resync") == 0) {
     c->command = RG_CMD_RESYNC;
@@ -198,9 +217,14 @@ int rg_cli_parse(struct rg_config *c, int argc, char **argv, rg_getenv_fn getenv
     flags[nflags].o = o;
     flags[nflags++].value = value;
   }
-  if (rc == RG_OK && i < argc) uri = argv[i++];
-  if (rc == RG_OK && i < argc)
-    rc = rg_err(err, RG_EINVAL, "unexpected argument after the registry URI: %s", argv[i]);
+  for (; rc == RG_OK && i < argc; i++) {
+    if (argv[i][0] == '-' && argv[i][1] != '\0')
+      rc = rg_err(err, RG_EINVAL, "options go before the registry URIs: %s", argv[i]);
+    else if (argv[i][0] == '\0' || strpbrk(argv[i], " \t\r\n"))
+      rc = rg_err(err, RG_EINVAL, "a registry URI cannot be empty or hold white space");
+    else if (rg_buf_printf(&uris, "%s%s", uris.len ? " " : "", argv[i]) != RG_OK)
+      rc = rg_err(err, RG_ENOMEM, "out of memory");
+  }
   /* precedence: default < file < environment < flags */
   for (size_t k = 0; rc == RG_OK && k < nflags; k++)
     if (strcmp(flags[k].o->name, "config") == 0) rc = set_opt(c, flags[k].o, flags[k].value, err);
@@ -209,7 +233,8 @@ int rg_cli_parse(struct rg_config *c, int argc, char **argv, rg_getenv_fn getenv
   if (rc == RG_OK && c->config_file) rc = rg_config_load_file(c, c->config_file, err);
   if (rc == RG_OK) rc = apply_env(c, getenv_fn, err);
   for (size_t k = 0; rc == RG_OK && k < nflags; k++) rc = set_opt(c, flags[k].o, flags[k].value, err);
-  if (rc == RG_OK && uri) rc = rg_config_set(c, "registry", uri, err);
+  if (rc == RG_OK && uris.len) rc = rg_config_set(c, "registry", uris.data, err);
+  rg_buf_free(&uris);
   free(flags);
   return rc ? rc : rg_config_validate(c, err);
 }
@@ -254,28 +279,36 @@ int rg_config_validate(struct rg_config *c, char *err) {
     return rg_err(err, RG_EINVAL, "-deregister must be \"always\" or \"on-success\", not \"%s\"",
                   c->deregister);
   }
-  if (c->uri == NULL) {
+  if (c->registries.n == 0) {
     if (c->dry_run) return RG_OK; /* a dry run needs no registry */
     return rg_err(err, RG_EINVAL, "missing registry URI (e.g. etcd://127.0.0.1:2379/services)");
   }
-  char scheme[64];
-  uri_scheme(c->uri, scheme, sizeof scheme);
-  if (scheme[0] == '\0')
-    return rg_err(err, RG_EINVAL, "registry URI \"%s\" has no scheme (e.g. etcd://host:2379/prefix)",
-                  quotable_uri(c->uri));
-  if (rg_adapter_find(scheme) == NULL)
-    return rg_err(err, RG_EINVAL, "unrecognized registry scheme \"%s\" in \"%s\"", scheme,
-                  quotable_uri(c->uri));
+  for (size_t i = 0; i < c->registries.n; i++) {
+    const char *uri = c->registries.items[i];
+    char scheme[64];
+    uri_scheme(uri, scheme, sizeof scheme);
+    if (scheme[0] == '\0')
+      return rg_err(err, RG_EINVAL, "registry URI \"%s\" has no scheme (e.g. etcd://host:2379/prefix)",
+                    quotable_uri(uri));
+    if (rg_adapter_find(scheme) == NULL)
+      return rg_err(err, RG_EINVAL, "unrecognized registry scheme \"%s\" in \"%s\"", scheme,
+                    quotable_uri(uri));
+  }
   return RG_OK;
 }
 
 char *rg_cli_usage(const char *prog) {
   struct rg_buf b = {0};
   int rc = rg_buf_printf(&b,
-                         "Usage: %s [options] <registry-uri>\n"
-                         "       %s resync [--dry-run] [options] [<registry-uri>]\n\n"
-                         "Registers the services of running Docker containers in a service "
-                         "registry\nand keeps them in step with Docker's events.\n\n"
+                         "Usage: %s [options] <registry-uri> [<registry-uri> ...]\n"
+                         "       %s resync [--dry-run] [options] [<registry-uri> ...]\n\n"
+                         "Registers the services of running Docker containers in service "
+                         "registries\nand keeps each of them in step with Docker's events, "
+                         "on its own: a registry\nthat is down or slow delays neither Docker's "
+                         "events nor the other registries.\n\n"
+                         "Migrating from one registry to another: run with both URIs, switch "
+                         "the readers\nto the new one, then drop the old URI (SIGHUP reloads "
+                         "the list without a restart).\n\n"
                          "Options (one or two dashes; -opt value or -opt=value):\n",
                          prog, prog);
   for (size_t i = 0; rc == RG_OK && i < RG_ARRAY_LEN(options); i++) {
@@ -298,7 +331,7 @@ char *rg_cli_usage(const char *prog) {
                        "  DOCKER_HOST            unix:///path or tcp://host:port "
                        "(default unix:///var/run/docker.sock)\n"
                        "  REGISTRATOR_<OPTION>   any option, e.g. REGISTRATOR_TTL_REFRESH=10, "
-                       "REGISTRATOR_REGISTRY=<uri>\n"
+                       "REGISTRATOR_REGISTRY=\"<uri> <uri>\"\n"
                        "                         (precedence: flag > environment > -config file "
                        "> default)\n");
   if (rc != RG_OK) {

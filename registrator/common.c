@@ -95,6 +95,10 @@ void rg_buf_free(struct rg_buf *b) {
 
 char *rg_strdup(const char *s) { return s ? rg_strndup(s, strlen(s)) : NULL; }
 
+void rg_wipe(void *p, size_t n) {
+  if (p && n) explicit_bzero(p, n);
+}
+
 char *rg_strndup(const char *s, size_t n) {
   if (s == NULL) return NULL;
   char *p = malloc(n + 1);
@@ -188,4 +192,14 @@ int rg_parse_long(const char *s, long min, long max, long *out) {
   if (errno != 0 || end == s || *end != '\0' || v < min || v > max) return RG_EINVAL;
   *out = v;
   return RG_OK;
+}
+
+int rg_parse_bool(const char *s, bool *out) {
+  static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+  static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
+  for (size_t i = 0; s && i < RG_ARRAY_LEN(yes); i++) {
+    if (strcmp(s, yes[i]) == 0) return *out = true, RG_OK;
+    if (strcmp(s, no[i]) == 0) return *out = false, RG_OK;
+  }
+  return RG_EINVAL;
 }

@@ -63,29 +63,29 @@ struct reload_ctx {
   char **argv;
 };
 
+/* What takes a restart: -ttl and -ttl-refresh (the registries were opened
+ * with them) are kept from the running settings, with a warning. Registry
+ * URIs added or removed are the daemon's to open or close. */
+static void keep_restart_only(const struct rg_settings *run, struct rg_settings *fresh) {
+  if (fresh->cfg.ttl != run->cfg.ttl || fresh->cfg.ttl_refresh != run->cfg.ttl_refresh)
+    rg_log(&run->log, RG_LOG_WARN, "reload: a new -ttl or -ttl-refresh takes a restart; kept");
+  fresh->cfg.ttl = run->cfg.ttl;
+  fresh->cfg.ttl_refresh = run->cfg.ttl_refresh;
+}
+
+/* SIGHUP: complete new settings are built from argv, the environment and
+ * the config file, exactly as at start, before anything switches to them;
+ * when building fails the running settings stay untouched. */
 static int reload(void *ud) {
   struct reload_ctx *r = ud;
   char err[RG_ERRBUF] = "";
-  struct rg_config fresh;
-  rg_config_init(&fresh);
-  if (rg_cli_parse(&fresh, r->argc, r->argv, getenv_const, err) != RG_OK) {
+  struct rg_settings *fresh = NULL;
+  if (rg_settings_build(&fresh, r->argc, r->argv, getenv_const, &r->s->log, err) != RG_OK) {
     rg_log(&r->s->log, RG_LOG_ERROR, "reload: %s; keeping the running settings", err);
-    rg_config_free(&fresh);
     return 1;
   }
-  if (strcmp(fresh.uri, r->s->cfg.uri) != 0 || fresh.ttl != r->s->cfg.ttl)
-    rg_log(&r->s->log, RG_LOG_WARN, "reload: a new registry URI or -ttl takes a restart; kept");
-  free(fresh.uri);
-  fresh.uri = r->s->cfg.uri;
-  r->s->cfg.uri = NULL;
-  fresh.ttl = r->s->cfg.ttl;
-  fresh.ttl_refresh = r->s->cfg.ttl_refresh;
-  rg_config_free(&r->s->cfg);
-  r->s->cfg = fresh;
-  if (rg_settings_reprepare(r->s, err) != RG_OK) {
-    rg_log(&r->s->log, RG_LOG_ERROR, "reload: %s", err);
-    return 1;
-  }
+  keep_restart_only(r->s, fresh);
+  rg_settings_adopt(r->s, fresh);
   rg_log(&r->s->log, RG_LOG_INFO, "reloaded the settings; resyncing");
   return 0;
 }

@@ -7,6 +7,30 @@
 
 #include "registrator/reconcile.h"
 
+/* Deep copy of the adapter configuration's strings into dst (owned). */
+static int config_copy(struct rg_adapter_config *dst, const struct rg_adapter_config *src) {
+  *dst = *src;
+  const char **fields[] = {&dst->hostname, &dst->ca_file, &dst->cert_file, &dst->key_file,
+                           &dst->username, &dst->password, &dst->token};
+  int rc = RG_OK;
+  for (size_t i = 0; i < RG_ARRAY_LEN(fields); i++) {
+    const char *v = *fields[i];
+    *fields[i] = NULL;
+    if (v && (*fields[i] = rg_strdup(v)) == NULL) rc = RG_ENOMEM;
+  }
+  return rc;
+}
+
+static void config_free(struct rg_adapter_config *c) {
+  char *secrets[] = {(char *)c->password, (char *)c->token};
+  for (size_t i = 0; i < RG_ARRAY_LEN(secrets); i++)
+    if (secrets[i]) rg_wipe(secrets[i], strlen(secrets[i]));
+  const char *fields[] = {c->hostname, c->ca_file, c->cert_file, c->key_file,
+                          c->username, c->password, c->token};
+  for (size_t i = 0; i < RG_ARRAY_LEN(fields); i++) free((char *)fields[i]);
+  memset(c, 0, sizeof *c);
+}
+
 int rg_registry_open(struct rg_registry **out, const char *uri, const struct rg_adapter_config *cfg,
                      char *err) {
   *out = NULL;
@@ -24,14 +48,20 @@ int rg_registry_open(struct rg_registry **out, const char *uri, const struct rg_
     return rc;
   }
   struct rg_registry *r = calloc(1, sizeof *r);
-  if (r == NULL || (r->uri = rg_strdup(uri)) == NULL) {
+  if (r == NULL || (r->uri = rg_strdup(uri)) == NULL || (r->label = rg_uri_label(uri)) == NULL) {
+    if (r) free(r->uri);
     free(r);
     rg_uri_free(&u);
     return rg_err(err, RG_ENOMEM, "out of memory");
   }
-  r->adapter = a;
   r->log = cfg->log;
-  rc = a->open(&r->state, &u, cfg, err);
+  if (config_copy(&r->cfg, cfg) != RG_OK) {
+    rg_uri_free(&u);
+    rg_registry_close(r);
+    return rg_err(err, RG_ENOMEM, "out of memory");
+  }
+  r->adapter = a;
+  rc = a->open(&r->state, &u, &r->cfg, err);
   rg_uri_free(&u);
   if (rc) {
     rg_registry_close(r);
@@ -46,16 +76,44 @@ void rg_registry_close(struct rg_registry *r) {
   if (r->adapter) r->adapter->close(r->state);
   rg_service_list_free(&r->registered);
   rg_service_list_free(&r->rejected);
+  config_free(&r->cfg);
+  free(r->label);
   free(r->uri);
   free(r);
 }
 
+char *rg_uri_label(const char *uri) {
+  const char *sep = strstr(uri, "://");
+  const char *host = sep ? sep + 3 : uri;
+  const char *end = host + strcspn(host, "/?#");
+  const char *at = NULL;
+  for (const char *p = host; p < end; p++)
+    if (*p == '@') at = p; /* user:password@ */
+  struct rg_buf b = {0};
+  int rc = rg_buf_append(&b, uri, (size_t)(host - uri));
+  if (rc == RG_OK) rc = at ? rg_buf_append(&b, at + 1, strcspn(at + 1, "?#")) : rg_buf_append(&b, host, strcspn(host, "?#"));
+  if (rc != RG_OK) {
+    rg_buf_free(&b);
+    return NULL;
+  }
+  return b.data;
+}
+
+/* Whether rc means the registry answered (up), or never did. */
+static void note(struct rg_registry *r, int rc) {
+  r->up = !(rc == RG_ECONNECT || rc == RG_EIO || rc == RG_ESTOPPED || rc == RG_ENOMEM);
+}
+
 int rg_registry_ping(struct rg_registry *r, char *err) {
-  return r->adapter->ping ? r->adapter->ping(r->state, err) : RG_OK;
+  int rc = r->adapter->ping ? r->adapter->ping(r->state, err) : RG_OK;
+  note(r, rc);
+  return rc;
 }
 
 int rg_registry_refresh(struct rg_registry *r, char *err) {
-  return r->adapter->refresh ? r->adapter->refresh(r->state, err) : RG_OK;
+  int rc = r->adapter->refresh ? r->adapter->refresh(r->state, err) : RG_OK;
+  note(r, rc);
+  return rc;
 }
 
 /* RG_OK, RG_EINVAL (the service's own fault) or another error (the
@@ -63,9 +121,10 @@ int rg_registry_refresh(struct rg_registry *r, char *err) {
 static int deregister_one(struct rg_registry *r, const struct rg_service *s) {
   char err[RG_ERRBUF] = "";
   int rc = r->adapter->deregister_service(r->state, s, err);
+  note(r, rc);
   if (rc == RG_ENOTFOUND) rc = RG_OK; /* already gone is done */
-  if (rc) rg_log(r->log, RG_LOG_WARN, "deregister %s failed: %s", s->id, err[0] ? err : rg_strerror(rc));
-  else rg_log(r->log, RG_LOG_INFO, "deregistered %s", s->id);
+  if (rc) rg_log(r->log, RG_LOG_WARN, "%s: deregister %s failed: %s", r->label, s->id, err[0] ? err : rg_strerror(rc));
+  else rg_log(r->log, RG_LOG_INFO, "%s: deregistered %s", r->label, s->id);
   return rc;
 }
 
@@ -73,16 +132,17 @@ static int deregister_one(struct rg_registry *r, const struct rg_service *s) {
  * message): RG_OK and RG_EINVAL (the service's own fault: remembered, not
  * retried until it changes) are final; anything else is the registry's. */
 static int settle(struct rg_registry *r, const struct rg_service *s, int rc, const char *err) {
+  note(r, rc);
   if (rc == RG_OK) rc = rg_service_list_upsert(&r->registered, s);
   if (rc == RG_OK) {
     rg_service_list_remove(&r->rejected, s->id);
-    rg_log(r->log, RG_LOG_INFO, "registered %s as %s at %s:%d", s->id, s->name, s->ip, s->port);
+    rg_log(r->log, RG_LOG_INFO, "%s: registered %s as %s at %s:%d", r->label, s->id, s->name, s->ip, s->port);
   } else if (rc == RG_EINVAL) {
-    rg_log(r->log, RG_LOG_ERROR, "register %s (container %s) refused, not retried until it changes: %s",
-           s->id, s->container_name ? s->container_name : "?", err[0] ? err : rg_strerror(rc));
+    rg_log(r->log, RG_LOG_ERROR, "%s: register %s (container %s) refused, not retried until it changes: %s",
+           r->label, s->id, s->container_name ? s->container_name : "?", err[0] ? err : rg_strerror(rc));
     if (rg_service_list_upsert(&r->rejected, s) != RG_OK) return RG_ENOMEM;
   } else {
-    rg_log(r->log, RG_LOG_WARN, "register %s failed: %s", s->id, err[0] ? err : rg_strerror(rc));
+    rg_log(r->log, RG_LOG_WARN, "%s: register %s failed: %s", r->label, s->id, err[0] ? err : rg_strerror(rc));
   }
   return rc;
 }
@@ -117,7 +177,7 @@ static void deregister_batched(struct rg_registry *r, const struct rg_service_li
                                size_t *pending, bool *halted) {
   struct batch *b = malloc(sizeof *b);
   if (b == NULL) {
-    rg_log(r->log, RG_LOG_ERROR, "out of memory while deregistering");
+    rg_log(r->log, RG_LOG_ERROR, "%s: out of memory while deregistering", r->label);
     *halted = true;
     return;
   }
@@ -125,13 +185,13 @@ static void deregister_batched(struct rg_registry *r, const struct rg_service_li
     size_t n = 0;
     for (; n < RG_REGISTRY_BATCH && i < gone->n; i++) b->svcs[n++] = &gone->items[i];
     b->err[0] = '\0';
-    r->adapter->deregister_many(r->state, b->svcs, n, b->rcs, b->errs, b->err);
+    note(r, r->adapter->deregister_many(r->state, b->svcs, n, b->rcs, b->errs, b->err));
     for (size_t j = 0; j < n; j++, (*done)++) {
       const struct rg_service *s = b->svcs[j];
       int rc = b->rcs[j] == RG_ENOTFOUND ? RG_OK : b->rcs[j]; /* already gone is done */
       const char *e = b->errs[j][0] ? b->errs[j] : b->err[0] ? b->err : rg_strerror(rc);
-      if (rc) rg_log(r->log, RG_LOG_WARN, "deregister %s failed: %s", s->id, e);
-      else rg_log(r->log, RG_LOG_INFO, "deregistered %s", s->id);
+      if (rc) rg_log(r->log, RG_LOG_WARN, "%s: deregister %s failed: %s", r->label, s->id, e);
+      else rg_log(r->log, RG_LOG_INFO, "%s: deregistered %s", r->label, s->id);
       if (rc == RG_OK) {
         rg_service_list_remove(&r->registered, s->id);
         continue;
@@ -206,7 +266,8 @@ size_t rg_registry_apply(struct rg_registry *r, const struct rg_service_list *de
   if (!halted && done < total) register_all(r, &ops, &done, &pending, &halted);
   if (halted && done < total) {
     pending += total - done;
-    rg_log(r->log, RG_LOG_WARN, "%zu more write(s) postponed until the registry answers", total - done);
+    rg_log(r->log, RG_LOG_WARN, "%s: %zu more write(s) postponed until the registry answers", r->label,
+           total - done);
   }
   rg_service_list_free(&gone);
   rg_op_list_free(&ops);
@@ -222,8 +283,9 @@ size_t rg_registry_verify(struct rg_registry *r, const struct rg_service_list *d
   int rc = RG_EUNSUPPORTED; /* -cleanup needs every entry; drift repair only ours */
   if (!cleanup && r->adapter->list_own) rc = r->adapter->list_own(r->state, &found, err);
   if (rc == RG_EUNSUPPORTED) rc = r->adapter->list(r->state, &found, err);
+  note(r, rc);
   if (rc != RG_OK) {
-    rg_log(r->log, RG_LOG_WARN, "cannot list %s to verify it: %s", r->uri, err);
+    rg_log(r->log, RG_LOG_WARN, "cannot list %s to verify it: %s", r->label, err);
     rg_service_list_free(&found);
     return 1;
   }
@@ -236,7 +298,7 @@ size_t rg_registry_verify(struct rg_registry *r, const struct rg_service_list *d
       i++;
       continue;
     }
-    rg_log(r->log, RG_LOG_WARN, "%s is missing from the registry; writing it again", mine->id);
+    rg_log(r->log, RG_LOG_WARN, "%s: %s is missing from the registry; writing it again", r->label, mine->id);
     rg_service_list_remove(&r->registered, mine->id); /* the next apply re-registers it */
     (*drifted)++;
   }
@@ -246,13 +308,31 @@ size_t rg_registry_verify(struct rg_registry *r, const struct rg_service_list *d
     if (s->id == NULL || strncmp(s->id, hostname, hlen) != 0 || s->id[hlen] != ':') continue;
     const struct rg_service *want = rg_service_list_find(desired, s->id);
     if (want && (s->name == NULL || strcmp(want->name, s->name) == 0)) continue;
-    rg_log(r->log, RG_LOG_INFO, "cleanup: %s%s%s has no running container", s->name ? s->name : "",
+    rg_log(r->log, RG_LOG_INFO, "%s: cleanup: %s%s%s has no running container", r->label, s->name ? s->name : "",
            s->name ? "/" : "", s->id);
     if (deregister_one(r, s) != RG_OK) failed++;
     else if (want == NULL) rg_service_list_remove(&r->registered, s->id);
   }
   rg_service_list_free(&found);
   return failed;
+}
+
+int rg_registry_write(struct rg_registry *r, const struct rg_service *s, bool add, char *err) {
+  int rc;
+  if (!add) {
+    rc = deregister_one(r, s);
+    if (rc == RG_OK) {
+      rg_service_list_remove(&r->registered, s->id);
+      rg_service_list_remove(&r->rejected, s->id);
+    }
+    return rc ? rg_err(err, rc, "%s: deregister %s failed (see the log)", r->label, s->id) : RG_OK;
+  }
+  const struct rg_service *old = rg_service_list_find(&r->rejected, s->id);
+  if (old && rg_service_equal(old, s))
+    return rg_err(err, RG_EINVAL, "%s: %s was refused before and has not changed", r->label, s->id);
+  char why[RG_ERRBUF] = "";
+  rc = settle(r, s, r->adapter->register_service(r->state, s, why), why);
+  return rc ? rg_err(err, rc, "%s: register %s: %s", r->label, s->id, why[0] ? why : rg_strerror(rc)) : RG_OK;
 }
 
 size_t rg_registry_deregister_all(struct rg_registry *r) {

@@ -255,8 +255,10 @@ def report(impls, backends, res, started):
                     tgt = "<= 2x v3" if be.kind != "etcd" else ""
                 elif fig == "exit":
                     tgt = ("<= %d ms" % (1000 if be.kind == "etcd" else 2000)) if n >= 1000 else ""
-                else:
+                elif fig == "rss":
                     tgt = "<= 4 MiB" if n >= 1000 else ""
+                else:
+                    tgt = ""
                 row = "%-40s %-9s" % (("%s %s, %d (%s)" % (fig, be.label, n, unit))[:40], tgt)
                 meds = []
                 for impl in impls:
