@@ -132,8 +132,8 @@ static void consul_round(bool catalog, int port) {
   double took = now_s() - t0;
   cr_assert_eq(stat_of(&d, "requests", false), NSVC, "one request per service");
   cr_assert_eq(stat_of(&d, "in_flight_max", true), 8, "the cap, and no more");
-  /* one at a time would take 320 x 20 ms = 6.4 s */
-  cr_assert_lt(took, 3.2, "8 in flight: %.2f s", took);
+  /* one at a time would take 320 x 20 ms = 6.4 s; 8 at once 0.8 s (margin for a busy host) */
+  cr_assert_lt(took, 4.0, "8 in flight: %.2f s", took);
   check_bodies(&d, &want, catalog ? "testhost" : NULL);
   if (catalog) cr_assert_eq(members(&d, "/v1/catalog/node/testhost", "Services"), NSVC);
   else cr_assert_eq(members(&d, "/v1/agent/services", NULL), NSVC);
@@ -194,7 +194,7 @@ Test(concurrent, a_registry_that_does_not_answer_costs_one_timeout_per_pass, .ti
   double t0 = now_s();
   cr_assert_eq(rg_registry_apply(r, &want), NSVC);
   double took = now_s() - t0;
-  cr_assert_lt(took, 1.5, "one timeout of 0.5 s, not one per request: %.2f s", took);
+  cr_assert_lt(took, 3.0, "one timeout of 0.5 s, not one per request (160 s): %.2f s", took);
   cr_assert_leq(stat_of(&d, "requests", false), 8, "only the first requests in flight were sent");
   rg_service_list_free(&want);
   rg_registry_close(r);
@@ -218,7 +218,7 @@ Test(concurrent, heartbeats_go_at_once_and_a_restarted_agent_gets_every_service_
   double took = now_s() - t0;
   cr_assert_eq(stat_of(&d, "requests", false), NSVC, "one heartbeat per service");
   cr_assert_eq(stat_of(&d, "in_flight_max", true), 8);
-  cr_assert_lt(took, 3.2, "8 in flight: %.2f s", took);
+  cr_assert_lt(took, 4.0, "8 in flight (one at a time: 6.4 s): %.2f s", took);
   yajl_val checks = get_json(&d, "/v1/agent/checks");
   cr_assert_eq(checks->u.object.len, NSVC);
   for (size_t i = 0; i < checks->u.object.len; i++) {
