@@ -292,4 +292,5 @@ void rg_settings_adapter_config(const struct rg_settings *s, const char *uri,
   ac->timeout_ms = c->timeout_ms;
   ac->connect_timeout_ms = c->connect_timeout_ms;
   ac->cancel = &s->cancel;
+  ac->max_in_flight = (int)s->cfg.max_in_flight;
 }
