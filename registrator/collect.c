@@ -79,6 +79,16 @@ int rg_collect_swarm_detect(struct rg_swarm *sw, struct rg_docker *d, const stru
                             char *err) {
   enum rg_docker_swarm_role role;
   int rc = rg_docker_swarm_role(d, &role, err);
+  if (rc == RG_ENOTFOUND || rc == RG_EAUTH || rc == RG_EPROTO || rc == RG_EUNSUPPORTED) {
+    /* Docker answered, but not this question (a socket proxy that allows
+     * only what README "Without the raw socket" lists, a minimal engine):
+     * carry on as a plain engine */
+    if (!sw->unknown_logged)
+      rg_log(log, RG_LOG_WARN, "cannot tell whether Docker is in a swarm (%s); swarm mode is off", err);
+    sw->unknown_logged = true;
+    role = RG_DOCKER_SWARM_OFF;
+    rc = RG_OK;
+  }
   if (rc) return rc;
   if (role != sw->role)
     rg_log(log, RG_LOG_INFO, "Docker at %s is %s", rg_docker_endpoint(d), role_name(role));

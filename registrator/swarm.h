@@ -32,6 +32,7 @@ struct rg_swarm {
   enum rg_docker_swarm_role role;
   struct rg_docker_swarm_services services; /* a manager's last GET /services; else empty */
   bool worker_logged;                       /* "a worker sees no services" said once */
+  bool unknown_logged;                      /* "cannot tell the role" said once */
   bool relabelled; /* the last GET /services changed the SERVICE_* labels of a
                       service already known: its tasks must be read again */
 };

@@ -231,6 +231,7 @@ static void etcd_spawn(struct it_etcd *e) {
 
 void it_etcd_start(struct it_etcd *e, int port) {
   e->port = port;
+  snprintf(e->endpoint, sizeof e->endpoint, "127.0.0.1:%d", port);
   snprintf(e->dir, sizeof e->dir, "/tmp/%s", it_name("rgt-petcd"));
   free(it_sh(NULL, "rm -rf %s", e->dir));
   etcd_spawn(e);

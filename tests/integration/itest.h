@@ -78,6 +78,7 @@ long it_host_port(const char *name, const char *port);
 struct it_etcd {
   long pid;     /* 0: not running */
   int port;     /* client port; the peer port is port + 1 */
+  char endpoint[32]; /* "127.0.0.1:<port>" */
   char dir[128];
 };
 

@@ -11,15 +11,16 @@
 #include "tests/integration/itest.h"
 #include "tests/integration/test_consul_double.h"
 
-#define MULTI_PORT 36379
-#define MULTI_ETCD "127.0.0.1:36379"
+/* Each test has a private etcd of its own (tests of one suite run in
+ * parallel): 36379, 36381, 36383 (peer ports + 1). */
 
 IT_SUITE(multi);
 
 /* The three places of a test, all compared with Docker's truth. */
-static bool all_truth(const struct it_daemon *d, int consul_port, double seconds, const char *when) {
+static bool all_truth(const struct it_daemon *d, const char *private_etcd, int consul_port, double seconds,
+                      const char *when) {
   struct it_where shared = {.endpoint = IT_ETCD, .prefix = d->prefix};
-  struct it_where private_ = {.endpoint = MULTI_ETCD, .prefix = d->prefix};
+  struct it_where private_ = {.endpoint = private_etcd, .prefix = d->prefix};
   struct it_where consul = {.consul_port = consul_port};
   bool ok = it_expect_truth(d->tag, &shared, seconds, when);
   ok = it_expect_truth(d->tag, &private_, seconds, when) && ok;
@@ -28,13 +29,13 @@ static bool all_truth(const struct it_daemon *d, int consul_port, double seconds
 
 Test(multi, one_daemon_keeps_two_etcds_and_consul_in_step_through_start_rename_and_die) {
   struct it_etcd e;
-  it_etcd_start(&e, MULTI_PORT);
+  it_etcd_start(&e, 36379);
   struct cdouble cd = {0};
   cd_start(&cd, 0, NULL);
   struct it_daemon d;
   it_daemon_init(&d, "rgt-multi");
   char opts[256], a[128], b[128], renamed[160];
-  snprintf(opts, sizeof opts, "-retry-interval 500 consul://127.0.0.1:%d etcd://" MULTI_ETCD "%s", cd.port,
+  snprintf(opts, sizeof opts, "-retry-interval 500 consul://127.0.0.1:%d etcd://%s%s", cd.port, e.endpoint,
            d.prefix);
   it_daemon_start(&d, IT_ETCD, opts);
   snprintf(a, sizeof a, "%s-a", d.tag);
@@ -42,19 +43,19 @@ Test(multi, one_daemon_keeps_two_etcds_and_consul_in_step_through_start_rename_a
   snprintf(renamed, sizeof renamed, "%s-renamed", a);
   it_run_web(a, "-l SERVICE_NAME=multi");
   it_run_web(b, NULL);
-  all_truth(&d, cd.port, 10, "after start");
+  all_truth(&d, e.endpoint, cd.port, 10, "after start");
   char key[256];
   snprintf(key, sizeof key, "%s/multi/testhost:%s:80", d.prefix, a);
   char want[64];
   snprintf(want, sizeof want, "127.0.0.1:%ld", it_host_port(a, "80/tcp"));
-  cr_expect(it_etcd_wait(MULTI_ETCD, key, want, 1), "the private etcd holds %s = %s", key, want);
+  cr_expect(it_etcd_wait(e.endpoint, key, want, 1), "the private etcd holds %s = %s", key, want);
 
   free(it_sh_ok("docker rename %s %s", a, renamed));
-  all_truth(&d, cd.port, 10, "after rename");
+  all_truth(&d, e.endpoint, cd.port, 10, "after rename");
   cr_expect(it_etcd_wait(IT_ETCD, key, NULL, 1), "the old name is gone from the shared etcd");
 
   free(it_sh_ok("docker kill %s >/dev/null", b));
-  all_truth(&d, cd.port, 10, "after die");
+  all_truth(&d, e.endpoint, cd.port, 10, "after die");
   it_daemon_finish(&d, IT_ETCD);
   cd_stop(&cd);
   it_etcd_end(&e);
@@ -62,7 +63,7 @@ Test(multi, one_daemon_keeps_two_etcds_and_consul_in_step_through_start_rename_a
 
 Test(multi, the_one_shot_writes_what_it_can_reach_and_exits_1_naming_the_other) {
   struct it_etcd e;
-  it_etcd_start(&e, MULTI_PORT);
+  it_etcd_start(&e, 36381);
   struct it_daemon d; /* only for its tag and prefix: no daemon runs */
   it_daemon_init(&d, "rgt-oneshot");
   char a[128];
@@ -80,11 +81,11 @@ Test(multi, the_one_shot_writes_what_it_can_reach_and_exits_1_naming_the_other) 
   char key[256];
   snprintf(key, sizeof key, "%s/once/testhost:%s:80", d.prefix, a);
   free(it_sh_ok("ETCDCTL_API=3 etcdctl del %s >/dev/null", key)); /* out of band */
-  out = it_sh(&st, "%s resync -hostname testhost etcd://" IT_ETCD "%s etcd://" MULTI_ETCD "%s 2>&1", it_bin(),
-              d.prefix, d.prefix);
+  out = it_sh(&st, "%s resync -hostname testhost etcd://" IT_ETCD "%s etcd://%s%s 2>&1", it_bin(), d.prefix,
+              e.endpoint, d.prefix);
   cr_expect_eq(st, 0, "both up: exit 0\n%s", out);
   free(out);
-  struct it_where private_ = {.endpoint = MULTI_ETCD, .prefix = d.prefix};
+  struct it_where private_ = {.endpoint = e.endpoint, .prefix = d.prefix};
   it_expect_truth(d.tag, &shared, 1, "the deleted key is written back");
   it_expect_truth(d.tag, &private_, 1, "the second registry is written");
   it_daemon_finish(&d, IT_ETCD);
@@ -101,7 +102,7 @@ static bool prefix_empty(void *ud) {
 
 Test(multi, a_reload_opens_a_new_registry_and_retires_the_old_one) {
   struct it_etcd e;
-  it_etcd_start(&e, MULTI_PORT);
+  it_etcd_start(&e, 36383);
   struct it_daemon d;
   it_daemon_init(&d, "rgt-reloadreg");
   char cfg[160], opts[256], a[128];
@@ -112,11 +113,11 @@ Test(multi, a_reload_opens_a_new_registry_and_retires_the_old_one) {
   snprintf(opts, sizeof opts, "-config %s -deregister-on-exit", cfg);
   d.pid = it_spawn(d.log, "%s -hostname testhost %s", it_bin(), opts);
   struct it_where shared = {.endpoint = IT_ETCD, .prefix = d.prefix};
-  struct it_where private_ = {.endpoint = MULTI_ETCD, .prefix = d.prefix};
+  struct it_where private_ = {.endpoint = e.endpoint, .prefix = d.prefix};
   it_expect_truth(d.tag, &shared, 10, "before the reload");
 
   /* migration: the new registry in, the old one out */
-  free(it_sh_ok("printf 'registry = [\"etcd://" MULTI_ETCD "%s\"];\\n' > %s", d.prefix, cfg));
+  free(it_sh_ok("printf 'registry = [\"etcd://%s%s\"];\\n' > %s", e.endpoint, d.prefix, cfg));
   kill((pid_t)d.pid, SIGHUP);
   it_expect_truth(d.tag, &private_, 10, "the new registry after the reload");
   cr_expect(it_daemon_logged(&d, "reload: closing etcd://" IT_ETCD, 5), "the old registry is closed");
