@@ -7,6 +7,9 @@
 #include "docker/client.h"
 #include "registrator/collect.h"
 #include "registrator/daemon.h"
+#include "registrator/httpd.h"
+#include "registrator/metrics.h"
+#include "registrator/notify.h"
 #include "registrator/registry.h"
 #include "registrator/settings.h"
 
@@ -158,6 +161,29 @@ int rg_resync_once(struct rg_settings *s, size_t *failed, char *err) {
   return rc;
 }
 
+/* Metrics when -metrics or systemd asks for them (NOTIFY_SOCKET): the
+ * series, the registry's, the notifier and the HTTP server, given to d. */
+static int observe(struct rg_daemon *d, struct rg_registry *r, struct rg_settings *s, char *err) {
+  if (s->cfg.metrics == NULL && s->notify_socket == NULL) return RG_OK;
+  struct rg_metrics *m = NULL;
+  struct rg_notify *n = NULL;
+  struct rg_httpd *h = NULL;
+  int rc = rg_metrics_new(&m, RG_VERSION, err);
+  if (rc == RG_OK) rc = rg_notify_new(&n, s->notify_socket, s->watchdog_usec, s->watchdog_pid, err);
+  if (rc == RG_OK) {
+    char label[512];
+    rg_metrics_set_notify(m, n);
+    rg_metrics_uri_label(s->cfg.uri, label, sizeof label);
+    struct rg_metrics_registry *mr = rg_metrics_registry_open(m, label);
+    if (mr == NULL) rc = rg_err(err, RG_ENOMEM, "out of memory");
+    else rg_registry_set_metrics(r, mr);
+  }
+  if (rc == RG_OK && s->cfg.metrics) rc = rg_httpd_start(&h, s->cfg.metrics, m, err);
+  if (rc == RG_OK && h) rg_log(&s->log, RG_LOG_INFO, "serving /metrics, /healthz, /readyz on %s", s->cfg.metrics);
+  rg_daemon_set_metrics(d, m, h); /* also on failure: freed with d */
+  return rc;
+}
+
 int rg_daemon_create(struct rg_daemon **out, struct rg_settings *s, char *err) {
   *out = NULL;
   struct rg_docker *d = NULL;
@@ -171,6 +197,10 @@ int rg_daemon_create(struct rg_daemon **out, struct rg_settings *s, char *err) {
   if (rc == RG_OK) {
     rc = rg_daemon_new(out, d, r, &s->cfg, &s->mo, &s->log, err); /* owns d and r now */
     if (rc == RG_OK) rg_daemon_set_cancel(*out, &s->cancel);
+    if (rc == RG_OK && (rc = observe(*out, r, s, err)) != RG_OK) {
+      rg_daemon_destroy(*out);
+      *out = NULL;
+    }
     return rc;
   }
   rg_registry_close(r);

@@ -15,6 +15,8 @@
 
 #include "docker/events.h"
 #include "registrator/collect.h"
+#include "registrator/httpd.h"
+#include "registrator/metrics.h"
 
 #define MAX_EVENT_LINE (256 * 1024)   /* one Docker event; real ones are < 4 KiB */
 #define MAX_QUEUED_EVENTS 4096        /* past this, drop the queue and resync */
@@ -61,7 +63,14 @@ struct rg_daemon {
   struct prediction predictions[MAX_PREDICTIONS]; /* a ring, oldest overwritten */
   size_t next_prediction;
   bool full_resync;        /* next resync reads every container again */
+  struct rg_metrics *metrics; /* NULL: off (metrics.h) */
+  struct rg_httpd *httpd;     /* -metrics */
 };
+
+void rg_daemon_set_metrics(struct rg_daemon *d, struct rg_metrics *m, struct rg_httpd *h) {
+  d->metrics = m;
+  d->httpd = h;
+}
 
 void rg_daemon_set_cancel(struct rg_daemon *d, volatile int *cancel) { d->cancel = cancel; }
 
@@ -86,6 +95,7 @@ static int64_t grow_backoff(int64_t cur, int64_t max) {
 static int on_event(void *ud, const struct rg_event *ev) {
   struct rg_daemon *d = ud;
   if (ev->id == NULL || ev->action == NULL) return 0;
+  rg_metrics_event(d->metrics, ev->action);
   if (d->nqueue == MAX_QUEUED_EVENTS) {
     d->overflow = true;
     return 0;
@@ -328,6 +338,7 @@ static void resync(struct rg_daemon *d) {
   rg_strlist_free(&unread);
   d->full_resync = false;
   apply(d);
+  rg_metrics_first_sync(d->metrics); /* Docker read and the registry written (or retrying) */
   size_t drifted = 0;
   size_t failed = rg_registry_verify(d->reg, &d->desired, d->mo->hostname, d->cfg->cleanup, &drifted);
   if (drifted) apply(d);
@@ -358,6 +369,7 @@ static void stream_open(struct rg_daemon *d) {
     d->stream = NULL;
     d->stream_backoff = grow_backoff(d->stream_backoff, BACKOFF_MAX_MS);
     d->next_stream_try = now_ms() + d->stream_backoff;
+    rg_metrics_stream(d->metrics, false);
     rg_log(d->log, RG_LOG_WARN, "%s; retrying in %lld ms", err[0] ? err : "cannot subscribe",
            (long long)d->stream_backoff);
     return;
@@ -367,14 +379,15 @@ static void stream_open(struct rg_daemon *d) {
    * event. Events queued meanwhile are applied after the resync; they only
    * re-read Docker's current state, so applying them twice is harmless. */
   CURL *easy = rg_docker_stream_handle(d->stream);
+  long code = 0;
   for (int i = 0; i < 250; i++) {
     int running = 0;
-    long code = 0;
     curl_multi_perform(d->multi, &running);
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
     if (code != 0 || running == 0 || (d->cancel && *d->cancel)) break;
     curl_multi_poll(d->multi, NULL, 0, 20, NULL);
   }
+  rg_metrics_stream(d->metrics, code == 200);
   d->stream_since = now_ms();
   rg_log(d->log, RG_LOG_INFO, "listening for Docker events on %s", rg_docker_endpoint(d->docker));
   d->resync_now = true;
@@ -390,6 +403,7 @@ static void stream_check(struct rg_daemon *d) {
     char err[RG_ERRBUF] = "";
     rg_docker_stream_result(d->stream, m->data.result, err);
     stream_close(d);
+    rg_metrics_stream(d->metrics, false);
     if (now_ms() - d->stream_since > 10000) d->stream_backoff = 0; /* it was healthy */
     d->stream_backoff = grow_backoff(d->stream_backoff, BACKOFF_MAX_MS);
     d->next_stream_try = now_ms() + d->stream_backoff;
@@ -440,6 +454,7 @@ int rg_daemon_run(struct rg_daemon *d, char *err) {
   if (d->cfg->ttl_refresh > 0) d->next_refresh = now + d->cfg->ttl_refresh * 1000;
   stream_open(d);
   while (!d->stop) {
+    rg_metrics_heartbeat(d->metrics);
     now = now_ms();
     if (d->stream == NULL && now >= d->next_stream_try) stream_open(d);
     stream_check(d); /* a stream that ended inside stream_open: no fd would wake the poll */
@@ -514,6 +529,7 @@ int rg_daemon_new(struct rg_daemon **out, struct rg_docker *docker, struct rg_re
 
 void rg_daemon_destroy(struct rg_daemon *d) {
   if (d == NULL) return;
+  rg_httpd_stop(d->httpd); /* first: its thread reads the metrics */
   stream_close(d);
   if (d->multi) curl_multi_cleanup(d->multi);
   rg_event_parser_free(d->parser);
@@ -529,5 +545,6 @@ void rg_daemon_destroy(struct rg_daemon *d) {
   if (d->wake[1] >= 0) close(d->wake[1]);
   rg_registry_close(d->reg);
   rg_docker_close(d->docker);
+  rg_metrics_free(d->metrics); /* last: the registry's series went with it */
   free(d);
 }

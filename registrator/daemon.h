@@ -37,4 +37,10 @@ void rg_daemon_set_reload(struct rg_daemon *d, int (*fn)(void *ud), void *ud);
  * is abandoned, and the loop lowers it before -deregister-on-exit. */
 void rg_daemon_set_cancel(struct rg_daemon *d, volatile int *cancel);
 
+/* Hands d the metrics and the -metrics server (either may be NULL), owned
+ * from now on: the server stops first, the metrics go last. */
+struct rg_metrics;
+struct rg_httpd;
+void rg_daemon_set_metrics(struct rg_daemon *d, struct rg_metrics *m, struct rg_httpd *h);
+
 #endif

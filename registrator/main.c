@@ -14,6 +14,7 @@
 
 #include "registrator/config.h"
 #include "registrator/daemon.h"
+#include "registrator/httpd.h"
 #include "registrator/settings.h"
 
 /* Signal plumbing. The handler only touches async-signal-safe state. */
@@ -148,6 +149,14 @@ int main(int argc, char **argv) {
     free(usage);
     rg_settings_free(s);
     return 0;
+  }
+  if (s->cfg.command == RG_CMD_HEALTHCHECK) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int rc = rg_httpd_check(s->cfg.metrics, 2000, err);
+    curl_global_cleanup();
+    if (rc) fprintf(stderr, "registrator: healthcheck: %s\n", err);
+    rg_settings_free(s);
+    return rc ? 1 : 0;
   }
   int status = 1;
   if (rg_settings_load_env(s, getenv_const, err) != RG_OK) {

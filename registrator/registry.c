@@ -4,8 +4,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "registrator/reconcile.h"
+
+/* ---- metrics (metrics.h): every request timed, every outcome counted ---- */
+
+static double mono_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Answered: the registry said something, even "no" (RG_EINVAL, RG_ENOTFOUND). */
+static bool answered(int rc) { return rc == RG_OK || rc == RG_EINVAL || rc == RG_ENOTFOUND; }
+
+static enum rg_metrics_result result_of(int rc) {
+  return rc == RG_OK || rc == RG_ENOTFOUND ? RG_METRICS_OK : rc == RG_EINVAL ? RG_METRICS_REFUSED : RG_METRICS_ERROR;
+}
+
+/* One request ended with rc after started (mono_s): duration, up, state. */
+static void observed(struct rg_registry *r, double started, int rc) {
+  if (r->metrics == NULL) return;
+  rg_metrics_request(r->metrics, mono_s() - started);
+  r->up = answered(rc);
+  rg_metrics_registry_state(r->metrics, r->up, r->registered.n, r->pending, false);
+}
+
+void rg_registry_set_metrics(struct rg_registry *r, struct rg_metrics_registry *m) {
+  rg_metrics_registry_close(r->metrics);
+  r->metrics = m;
+  r->up = true; /* rg_registry_connect pinged it */
+}
 
 int rg_registry_open(struct rg_registry **out, const char *uri, const struct rg_adapter_config *cfg,
                      char *err) {
@@ -44,6 +74,7 @@ int rg_registry_open(struct rg_registry **out, const char *uri, const struct rg_
 void rg_registry_close(struct rg_registry *r) {
   if (r == NULL) return;
   if (r->adapter) r->adapter->close(r->state);
+  rg_metrics_registry_close(r->metrics);
   rg_service_list_free(&r->registered);
   rg_service_list_free(&r->rejected);
   free(r->uri);
@@ -55,15 +86,23 @@ int rg_registry_ping(struct rg_registry *r, char *err) {
 }
 
 int rg_registry_refresh(struct rg_registry *r, char *err) {
-  return r->adapter->refresh ? r->adapter->refresh(r->state, err) : RG_OK;
+  if (r->adapter->refresh == NULL) return RG_OK;
+  double t0 = mono_s();
+  int rc = r->adapter->refresh(r->state, err);
+  rg_metrics_op(r->metrics, RG_METRICS_REFRESH, result_of(rc), 1);
+  observed(r, t0, rc);
+  return rc;
 }
 
 /* RG_OK, RG_EINVAL (the service's own fault) or another error (the
  * registry's: retry later). Logs the outcome. */
 static int deregister_one(struct rg_registry *r, const struct rg_service *s) {
   char err[RG_ERRBUF] = "";
+  double t0 = mono_s();
   int rc = r->adapter->deregister_service(r->state, s, err);
   if (rc == RG_ENOTFOUND) rc = RG_OK; /* already gone is done */
+  rg_metrics_op(r->metrics, RG_METRICS_DEREGISTER, result_of(rc), 1);
+  observed(r, t0, rc);
   if (rc) rg_log(r->log, RG_LOG_WARN, "deregister %s failed: %s", s->id, err[0] ? err : rg_strerror(rc));
   else rg_log(r->log, RG_LOG_INFO, "deregistered %s", s->id);
   return rc;
@@ -73,6 +112,7 @@ static int deregister_one(struct rg_registry *r, const struct rg_service *s) {
  * message): RG_OK and RG_EINVAL (the service's own fault: remembered, not
  * retried until it changes) are final; anything else is the registry's. */
 static int settle(struct rg_registry *r, const struct rg_service *s, int rc, const char *err) {
+  rg_metrics_op(r->metrics, RG_METRICS_REGISTER, result_of(rc), 1);
   if (rc == RG_OK) rc = rg_service_list_upsert(&r->registered, s);
   if (rc == RG_OK) {
     rg_service_list_remove(&r->rejected, s->id);
@@ -100,14 +140,21 @@ struct batch {
 /* Writes b->svcs[0..n): rcs[i] gets each outcome, errs[i] its message. */
 static void send_batch(struct rg_registry *r, struct batch *b, size_t n) {
   b->err[0] = '\0';
+  double t0 = mono_s();
   if (r->adapter->register_many == NULL) { /* n == 1 */
     b->errs[0][0] = '\0';
     b->rcs[0] = r->adapter->register_service(r->state, b->svcs[0], b->errs[0]);
+    observed(r, t0, b->rcs[0]);
     return;
   }
   r->adapter->register_many(r->state, b->svcs, n, b->rcs, b->errs, b->err);
+  int worst = RG_OK; /* the registry's own failure, when one kept a service out */
   for (size_t i = 0; i < n; i++)
-    if (b->rcs[i] != RG_OK && b->rcs[i] != RG_EINVAL) snprintf(b->errs[i], RG_ERRBUF, "%s", b->err);
+    if (b->rcs[i] != RG_OK && b->rcs[i] != RG_EINVAL) {
+      snprintf(b->errs[i], RG_ERRBUF, "%s", b->err);
+      worst = b->rcs[i];
+    }
+  observed(r, t0, worst);
 }
 
 /* The REGISTER ops, in batches: a service refused before and unchanged is
@@ -176,6 +223,8 @@ size_t rg_registry_apply(struct rg_registry *r, const struct rg_service_list *de
   }
   rg_service_list_free(&gone);
   rg_op_list_free(&ops);
+  r->pending = pending;
+  rg_metrics_registry_state(r->metrics, r->up, r->registered.n, pending, pending == 0);
   return pending;
 }
 
@@ -186,8 +235,11 @@ size_t rg_registry_verify(struct rg_registry *r, const struct rg_service_list *d
   struct rg_service_list found = {0};
   char err[RG_ERRBUF] = "";
   int rc = RG_EUNSUPPORTED; /* -cleanup needs every entry; drift repair only ours */
+  double t0 = mono_s();
   if (!cleanup && r->adapter->list_own) rc = r->adapter->list_own(r->state, &found, err);
   if (rc == RG_EUNSUPPORTED) rc = r->adapter->list(r->state, &found, err);
+  rg_metrics_op(r->metrics, RG_METRICS_LIST, result_of(rc), 1);
+  observed(r, t0, rc);
   if (rc != RG_OK) {
     rg_log(r->log, RG_LOG_WARN, "cannot list %s to verify it: %s", r->uri, err);
     rg_service_list_free(&found);

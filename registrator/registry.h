@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "adapters/adapter.h"
+#include "registrator/metrics.h"
 #include "registrator/service.h"
 
 struct rg_registry {
@@ -19,6 +20,9 @@ struct rg_registry {
   struct rg_service_list rejected;    /* refused as invalid (RG_EINVAL): not retried
                                          until the service changes; sorted by id */
   const struct rg_log *log;
+  struct rg_metrics_registry *metrics; /* NULL: metrics off; closed with the registry */
+  bool up;                             /* the last request was answered */
+  size_t pending;                      /* writes left by the last apply */
 };
 
 /* Parses uri, finds its adapter and opens it (no network I/O is required to
@@ -28,6 +32,9 @@ int rg_registry_open(struct rg_registry **out, const char *uri, const struct rg_
 void rg_registry_close(struct rg_registry *r); /* accepts NULL */
 
 int rg_registry_ping(struct rg_registry *r, char *err);
+
+/* Hands r its series (owned from now on: closed with r). */
+void rg_registry_set_metrics(struct rg_registry *r, struct rg_metrics_registry *m);
 
 /* Writes the difference between desired (sorted by id) and what is
  * registered. A failed write is logged with the service ID and left for

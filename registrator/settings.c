@@ -1,6 +1,7 @@
 /* settings.c - see settings.h and registrator.h. */
 #include "registrator/settings.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@ void rg_settings_free(struct rg_settings *s) {
   rg_config_free(&s->cfg);
   cred_free(&s->cred);
   rg_strlist_free(&s->tags);
+  free(s->notify_socket);
   free(s);
 }
 
@@ -109,6 +111,7 @@ int rg_settings_load_env(struct rg_settings *s, const char *(*getenv_fn)(const c
   bool consul = strncmp(uri, "consul", 6) == 0;
   const char *v;
   int rc = set_str(&c->docker_host, getenv_fn("DOCKER_HOST"));
+  if (rc == RG_OK && (rc = rg_settings_load_systemd(s, getenv_fn, err)) != RG_OK) return rc;
   if (consul) {
     if (rc == RG_OK) rc = set_str(&c->ca_file, getenv_fn("CONSUL_CACERT"));
     /* CONSUL_TLSCERT / CONSUL_TLSKEY: what gliderlabs/registrator read */
@@ -138,6 +141,18 @@ int rg_settings_load_env(struct rg_settings *s, const char *(*getenv_fn)(const c
     if (rc) return rc;
   }
   return rc ? rg_err(err, rc, "out of memory") : RG_OK;
+}
+
+int rg_settings_load_systemd(struct rg_settings *s, const char *(*getenv_fn)(const char *), char *err) {
+  long v = 0;
+  const char *us = getenv_fn("WATCHDOG_USEC"), *pid = getenv_fn("WATCHDOG_PID");
+  s->watchdog_usec = 0;
+  s->watchdog_pid = 0;
+  if (us && us[0] && rg_parse_long(us, 1, LONG_MAX, &v) == RG_OK) s->watchdog_usec = v;
+  if (pid && pid[0] && rg_parse_long(pid, 1, LONG_MAX, &v) == RG_OK) s->watchdog_pid = v;
+  if (us && us[0] && s->watchdog_usec == 0)
+    return rg_err(err, RG_EINVAL, "WATCHDOG_USEC=\"%s\": want microseconds", us);
+  return set_str(&s->notify_socket, getenv_fn("NOTIFY_SOCKET")) ? rg_err(err, RG_ENOMEM, "out of memory") : RG_OK;
 }
 
 int rg_settings_reprepare(struct rg_settings *s, char *err) {

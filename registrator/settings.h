@@ -24,6 +24,10 @@ struct rg_settings {
   struct rg_log log;
   struct rg_credentials cred;
   volatile int cancel; /* set by rg_settings_cancel(): abandon retries */
+  /* systemd (notify.h): $NOTIFY_SOCKET, $WATCHDOG_USEC, $WATCHDOG_PID */
+  char *notify_socket;
+  long long watchdog_usec;
+  long watchdog_pid;
   /* derived by rg_settings_prepare() */
   bool prepared;
   char hostname[256];
@@ -41,6 +45,8 @@ struct rg_settings {
  * for Consul (chosen by the registry URI's scheme). Errors name the variable
  * or file, never a secret. */
 int rg_settings_load_env(struct rg_settings *s, const char *(*getenv_fn)(const char *), char *err);
+/* NOTIFY_SOCKET, WATCHDOG_USEC, WATCHDOG_PID (called by rg_settings_load_env). */
+int rg_settings_load_systemd(struct rg_settings *s, const char *(*getenv_fn)(const char *), char *err);
 
 /* Derives host facts and the model/adapter views from the options (logs
  * which address ports bound to all addresses get). Idempotent; call again
