@@ -1,0 +1,253 @@
+/* The -metrics endpoint of the running daemon (README "Metrics, health and
+ * readiness"): promtool validates the exposition, values follow Docker and
+ * the registry, the endpoint holds up under abuse while containers churn.
+ * Ports 33588-33592; a private etcd on 127.0.0.1:33379 (peer 33380). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/integration/itest.h"
+
+#define PRIV_ETCD "127.0.0.1:33379"
+
+IT_SUITE(metrics);
+
+/* The value of one series ("name{labels}" exactly as exposed), -1 when the
+ * endpoint or the series is missing. */
+static double metric(int port, const char *series) {
+  char *o = it_sh(NULL, "curl -s --max-time 2 http://127.0.0.1:%d/metrics | awk -v s='%s' '$1 == s {print $2}'",
+                  port, series);
+  double v = o[0] ? strtod(o, NULL) : -1;
+  free(o);
+  return v;
+}
+
+/* The HTTP status of a GET (0: no answer within 1 s). */
+static int status_of(int port, const char *path) {
+  char *o = it_sh(NULL, "curl -s -o /dev/null -w '%%{http_code}' --max-time 1 http://127.0.0.1:%d%s", port, path);
+  int code = (int)strtol(o, NULL, 10);
+  free(o);
+  return code;
+}
+
+struct want_status {
+  int port;
+  const char *path;
+  int code;
+};
+
+static bool has_status(void *ud) {
+  struct want_status *w = ud;
+  return status_of(w->port, w->path) == w->code;
+}
+
+static bool wait_status(int port, const char *path, int code, double seconds) {
+  struct want_status w = {port, path, code};
+  return it_wait(seconds, has_status, &w);
+}
+
+struct want_metric {
+  int port;
+  const char *series;
+  double value;
+};
+
+static bool metric_is(void *ud) {
+  struct want_metric *w = ud;
+  return metric(w->port, w->series) == w->value;
+}
+
+static bool wait_metric(int port, const char *series, double value, double seconds) {
+  struct want_metric w = {port, series, value};
+  return it_wait(seconds, metric_is, &w);
+}
+
+/* registrator_services of the daemon equals the keys it holds in etcd. */
+struct services_match {
+  const struct it_daemon *d;
+  int port;
+  const char *endpoint, *series;
+};
+
+static bool services_match_etcd(void *ud) {
+  struct services_match *s = ud;
+  char *o = it_sh(NULL, "ETCDCTL_API=3 etcdctl --endpoints=%s get --prefix --keys-only %s/ | grep -c .", s->endpoint,
+                  s->d->prefix);
+  double keys = strtod(o, NULL);
+  free(o);
+  return metric(s->port, s->series) == keys;
+}
+
+Test(metrics, exposition_passes_promtool_and_values_follow_a_container) {
+  struct it_daemon d;
+  it_daemon_init(&d, "rgt-met");
+  it_daemon_start(&d, IT_ETCD, "-metrics 127.0.0.1:33588");
+  cr_assert(wait_status(33588, "/readyz", 200, 15), "never ready");
+  int st;
+  char *out = it_sh(&st, "curl -s http://127.0.0.1:33588/metrics | promtool check metrics 2>&1");
+  cr_expect_eq(st, 0, "promtool check metrics failed:\n%s", out);
+  cr_expect_str_eq(out, "", "promtool has remarks:\n%s", out);
+  free(out);
+  free(it_sh_ok("%s healthcheck -metrics 127.0.0.1:33588", it_bin()));
+
+  char services[256], label[160];
+  snprintf(label, sizeof label, "registry=\"etcd://%s%s\"", IT_ETCD, d.prefix);
+  snprintf(services, sizeof services, "registrator_services{%s}", label);
+  const char *starts = "registrator_docker_events_total{action=\"start\"}";
+  double starts0 = metric(33588, starts);
+  cr_assert_geq(starts0, 0);
+  struct services_match sm = {&d, 33588, IT_ETCD, services};
+  cr_expect(it_wait(10, services_match_etcd, &sm), "registrator_services differs from the keys in etcd");
+
+  char name[128], key[512];
+  snprintf(name, sizeof name, "%s-web", d.tag);
+  it_run_web(name, "-l SERVICE_NAME=met");
+  snprintf(key, sizeof key, "%s/met/testhost:%s:80", d.prefix, name);
+  char val[64];
+  snprintf(val, sizeof val, "127.0.0.1:%ld", it_host_port(name, "80/tcp"));
+  cr_assert(it_etcd_wait(IT_ETCD, key, val, 10), "not registered: %s", key);
+  cr_expect_gt(metric(33588, starts), starts0, "the start event was not counted");
+  cr_expect(it_wait(10, services_match_etcd, &sm), "registrator_services did not follow the start");
+  char ok_ops[256];
+  snprintf(ok_ops, sizeof ok_ops, "registrator_registry_operations_total{%s,op=\"register\",result=\"ok\"}", label);
+  cr_expect_geq(metric(33588, ok_ops), 1);
+
+  free(it_sh_ok("docker kill %s >/dev/null", name));
+  cr_assert(it_etcd_wait(IT_ETCD, key, NULL, 10), "still registered after die: %s", key);
+  cr_expect(it_wait(10, services_match_etcd, &sm), "registrator_services did not follow the die");
+  out = it_sh(&st, "curl -s http://127.0.0.1:33588/metrics | promtool check metrics 2>&1");
+  cr_expect_eq(st, 0, "promtool check metrics failed after activity:\n%s", out);
+  free(out);
+
+  it_daemon_finish(&d, IT_ETCD);
+  free(it_sh(&st, "%s healthcheck -metrics 127.0.0.1:33588 2>/dev/null", it_bin()));
+  cr_expect_neq(st, 0, "healthcheck passed with no daemon");
+}
+
+/* ---- a private etcd, stopped and started again ---- */
+
+static bool priv_etcd_up(void *ud) {
+  (void)ud;
+  int st;
+  free(it_sh(&st, "curl -sf --max-time 1 http://" PRIV_ETCD "/health >/dev/null"));
+  return st == 0;
+}
+
+static long priv_etcd_start(const char *dir) {
+  long pid = it_spawn("/tmp/h15-etcd.log",
+                      "etcd --name h15 --data-dir %s --listen-client-urls http://" PRIV_ETCD
+                      " --advertise-client-urls http://" PRIV_ETCD " --listen-peer-urls http://127.0.0.1:33380"
+                      " --initial-advertise-peer-urls http://127.0.0.1:33380"
+                      " --initial-cluster h15=http://127.0.0.1:33380",
+                      dir);
+  cr_assert(it_wait(20, priv_etcd_up, NULL), "private etcd did not start");
+  return pid;
+}
+
+Test(metrics, a_stopped_registry_turns_up_to_0_and_readyz_to_503_until_it_returns) {
+  char dir[128];
+  snprintf(dir, sizeof dir, "/tmp/h15/%s", it_name("etcd"));
+  free(it_sh(NULL, "rm -rf %s; mkdir -p /tmp/h15", dir));
+  long etcd = priv_etcd_start(dir);
+  struct it_daemon d;
+  it_daemon_init(&d, "rgt-metup");
+  it_daemon_start(&d, PRIV_ETCD, "-metrics 127.0.0.1:33589 -ttl 10 -ttl-refresh 1 -retry-interval 500");
+  char up[256];
+  snprintf(up, sizeof up, "registrator_registry_up{registry=\"etcd://%s%s\"}", PRIV_ETCD, d.prefix);
+  cr_assert(wait_status(33589, "/readyz", 200, 15), "never ready");
+  cr_expect_eq(metric(33589, up), 1);
+
+  kill((pid_t)etcd, SIGTERM);
+  cr_assert_geq(it_wait_exit(etcd, 10), 0, "etcd did not stop");
+  cr_expect(wait_metric(33589, up, 0, 10), "registrator_registry_up stayed 1 with etcd stopped");
+  cr_expect(wait_status(33589, "/readyz", 503, 5), "/readyz not 503 with etcd stopped");
+  char *why = it_sh(NULL, "curl -s --max-time 1 http://127.0.0.1:33589/readyz");
+  cr_expect(strstr(why, "not answering") != NULL, "/readyz does not say why: %s", why);
+  free(why);
+  cr_expect_eq(status_of(33589, "/healthz"), 200, "the loop stalled while etcd was down");
+
+  etcd = priv_etcd_start(dir);
+  cr_expect(wait_metric(33589, up, 1, 15), "registrator_registry_up did not return to 1");
+  cr_expect(wait_status(33589, "/readyz", 200, 15), "/readyz did not return to 200");
+
+  it_daemon_finish(&d, PRIV_ETCD);
+  kill((pid_t)etcd, SIGTERM);
+  it_wait_exit(etcd, 10);
+  free(it_sh(NULL, "rm -rf %s", dir));
+}
+
+/* ---- abuse while containers churn ---- */
+
+static long rss_kib(long pid) {
+  char *o = it_sh(NULL, "awk '/^VmRSS:/ {print $2}' /proc/%ld/status", pid);
+  long v = strtol(o, NULL, 10);
+  free(o);
+  return v;
+}
+
+/* The containers of this test that run, and those registered, as sorted
+ * name lists. */
+struct in_step {
+  const struct it_daemon *d;
+  char *running, *registered;
+};
+
+static bool registry_in_step(void *ud) {
+  struct in_step *s = ud;
+  free(s->running);
+  free(s->registered);
+  s->running = it_sh(NULL, "docker ps --filter name=%s- --format '{{.Names}}' | sort", s->d->tag);
+  s->registered = it_sh(NULL,
+                        "ETCDCTL_API=3 etcdctl --endpoints=%s get --prefix --keys-only %s/ | grep . "
+                        "| sed 's|.*testhost:||; s|:80$||' | sort",
+                        IT_ETCD, s->d->prefix);
+  return strcmp(s->running, s->registered) == 0;
+}
+
+Test(metrics, the_endpoint_under_abuse_while_containers_churn_keeps_the_registry_in_step, .timeout = 240) {
+  struct it_daemon d;
+  it_daemon_init(&d, "rgt-metab");
+  it_daemon_start(&d, IT_ETCD, "-metrics 127.0.0.1:33590 -retry-interval 500");
+  cr_assert(wait_status(33590, "/readyz", 200, 15), "never ready");
+  char churn_log[160];
+  snprintf(churn_log, sizeof churn_log, "/tmp/%s-churn.log", d.tag);
+  /* 40 containers, 2 at a time: stay, killed at once, or exiting at once */
+  long churn = it_spawn(churn_log,
+                        "seq 1 40 | xargs -P 2 -I{} sh -c 'n=%s-{}; case $(({} %% 3)) in "
+                        "0) docker run -d --name $n -l SERVICE_NAME=ab -p 127.0.0.1::80 %s httpd -f -p 80 ;; "
+                        "1) docker run -d --name $n -l SERVICE_NAME=ab -p 127.0.0.1::80 %s httpd -f -p 80 "
+                        "&& docker kill $n ;; "
+                        "2) docker run -d --name $n -l SERVICE_NAME=ab -p 127.0.0.1::80 %s sh -c \"exit 0\" ;; "
+                        "esac >/dev/null 2>&1; true'",
+                        d.tag, IT_IMG, IT_IMG, IT_IMG);
+  free(it_sh_ok("curl -s http://127.0.0.1:33590/metrics >/dev/null"));
+  long rss0 = rss_kib(d.pid);
+  char *out = it_sh(NULL, "python3 tests/integration/httpd_abuse.py 127.0.0.1 33590 2>&1; echo rc=$?");
+  cr_log_info("%s", out);
+  cr_expect(strstr(out, "rc=0") != NULL, "the endpoint failed under abuse:\n%s", out);
+  free(out);
+  long rss1 = rss_kib(d.pid);
+  out = it_sh(NULL, "python3 tests/integration/httpd_abuse.py 127.0.0.1 33590 2>&1; echo rc=$?");
+  cr_expect(strstr(out, "rc=0") != NULL, "the endpoint failed under abuse (round 2):\n%s", out);
+  free(out);
+  long rss2 = rss_kib(d.pid);
+  /* a sanitizer build keeps freed memory in quarantine: a looser bound there */
+  char *asan = it_sh(NULL, "grep -c __asan_init %s", it_bin());
+  long slack = strtol(asan, NULL, 10) > 0 ? 8 : 1;
+  free(asan);
+  cr_log_info("VmRSS: %ld KiB before, %ld after one round of abuse, %ld after two", rss0, rss1, rss2);
+  cr_expect_lt(rss1 - rss0, 4096 * slack, "memory grew %ld KiB in one round of abuse", rss1 - rss0);
+  cr_expect_lt(rss2 - rss1, 1024 * slack, "memory grew %ld KiB more in a second round", rss2 - rss1);
+
+  cr_expect_eq(it_wait_exit(churn, 120), 0, "the churn did not finish");
+  struct in_step s = {&d, NULL, NULL};
+  cr_expect(it_wait(20, registry_in_step, &s), "registry out of step after the churn\nrunning:\n%s\nregistered:\n%s",
+            s.running, s.registered);
+  free(s.running);
+  free(s.registered);
+  cr_expect_eq(status_of(33590, "/healthz"), 200);
+  it_daemon_finish(&d, IT_ETCD);
+  unlink(churn_log);
+}
