@@ -159,7 +159,8 @@ static void known_forget(struct rg_daemon *d, const char *id) {
 static int take_container(struct rg_daemon *d, const char *id, int rc, struct rg_service_list *found,
                           const char *err) {
   if (rc) {
-    rg_log(d->log, RG_LOG_WARN, "cannot inspect container %.12s: %s (resync will retry)", id, err);
+    rg_log_ctx(d->log, RG_LOG_WARN, &(struct rg_log_fields){.container = id},
+               "cannot inspect container %.12s: %s (resync will retry)", id, err);
     rg_service_list_free(found);
     known_forget(d, id);
     return rc;
@@ -242,7 +243,8 @@ static void start_container(struct rg_daemon *d, const char *id) {
     int rc = RG_OK;
     for (size_t i = 0; rc == RG_OK && i < p->services.n; i++)
       rc = rg_service_list_upsert(&d->desired, &p->services.items[i]);
-    rg_log(d->log, RG_LOG_DEBUG, "container %.12s started: writing its create-time prediction", id);
+    rg_log_ctx(d->log, RG_LOG_DEBUG, &(struct rg_log_fields){.container = id},
+               "container %.12s started: writing its create-time prediction", id);
     prediction_clear(p);
     if (rc == RG_OK && d->next_retry == 0) apply(d);
   }
@@ -257,7 +259,7 @@ static bool should_deregister(const struct rg_daemon *d, int exit_code) {
 
 static void handle_event(struct rg_daemon *d, const struct queued_event *e) {
   const char *a = e->action;
-  rg_log(d->log, RG_LOG_DEBUG, "event %s %.12s", a, e->id);
+  rg_log_ctx(d->log, RG_LOG_DEBUG, &(struct rg_log_fields){.container = e->id}, "event %s %.12s", a, e->id);
   if (strcmp(a, "create") == 0) {
     predict(d, e->id);
   } else if (strcmp(a, "start") == 0) {
@@ -267,8 +269,8 @@ static void handle_event(struct rg_daemon *d, const struct queued_event *e) {
     refresh_container(d, e->id);
   } else if (strcmp(a, "die") == 0) {
     if (should_deregister(d, e->exit_code)) drop_container(d, e->id);
-    else rg_log(d->log, RG_LOG_INFO, "container %.12s exited %d; kept (-deregister on-success)",
-                e->id, e->exit_code);
+    else rg_log_ctx(d->log, RG_LOG_INFO, &(struct rg_log_fields){.container = e->id},
+                    "container %.12s exited %d; kept (-deregister on-success)", e->id, e->exit_code);
   } else if (strcmp(a, "destroy") == 0 || strcmp(a, "pause") == 0) {
     drop_container(d, e->id); /* a paused container answers nothing: take it out */
     struct prediction *p = prediction_find(d, e->id);

@@ -15,6 +15,7 @@
 #include "registrator/config.h"
 #include "registrator/daemon.h"
 #include "registrator/httpd.h"
+#include "registrator/logjson.h"
 #include "registrator/settings.h"
 
 /* Signal plumbing. The handler only touches async-signal-safe state. */
@@ -56,6 +57,18 @@ static void log_stderr(void *userdata, enum rg_log_level level, const char *msg)
           msg);
 }
 
+/* -log-format json: one object a line (logjson.h), written whole. */
+static void log_stderr_json(void *userdata, enum rg_log_level level, const struct rg_log_fields *f,
+                            const char *msg) {
+  (void)userdata;
+  struct timespec ts;
+  struct rg_buf line = {0};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  if (rg_log_json(&line, &ts, level, f, msg) == RG_OK && rg_buf_append(&line, "\n", 1) == RG_OK)
+    fwrite(line.data, 1, line.len, stderr);
+  rg_buf_free(&line);
+}
+
 /* argv, kept for SIGHUP: the config file and environment are read again
  * and the flags applied on top, exactly as at start. */
 struct reload_ctx {
@@ -63,6 +76,8 @@ struct reload_ctx {
   int argc;
   char **argv;
 };
+
+static bool same_str(const char *a, const char *b) { return a == b || (a && b && strcmp(a, b) == 0); }
 
 static int reload(void *ud) {
   struct reload_ctx *r = ud;
@@ -76,6 +91,13 @@ static int reload(void *ud) {
   }
   if (strcmp(fresh.uri, r->s->cfg.uri) != 0 || fresh.ttl != r->s->cfg.ttl)
     rg_log(&r->s->log, RG_LOG_WARN, "reload: a new registry URI or -ttl takes a restart; kept");
+  if (!same_str(fresh.metrics, r->s->cfg.metrics) || !same_str(fresh.log_format, r->s->cfg.log_format))
+    rg_log(&r->s->log, RG_LOG_WARN, "reload: a new -metrics or -log-format takes a restart; kept");
+  char *keep[2] = {fresh.metrics, fresh.log_format}; /* the running ones stay in the settings */
+  fresh.metrics = r->s->cfg.metrics;
+  fresh.log_format = r->s->cfg.log_format;
+  r->s->cfg.metrics = keep[0];
+  r->s->cfg.log_format = keep[1];
   free(fresh.uri);
   fresh.uri = r->s->cfg.uri;
   r->s->cfg.uri = NULL;
@@ -142,6 +164,8 @@ int main(int argc, char **argv) {
     rg_settings_free(s);
     return 2;
   }
+  if (s->cfg.log_format && strcmp(s->cfg.log_format, "json") == 0)
+    rg_settings_set_log_fields(s, log_stderr_json, NULL, s->log.min);
   if (s->cfg.command == RG_CMD_HELP || s->cfg.command == RG_CMD_VERSION) {
     char *usage = s->cfg.command == RG_CMD_HELP ? rg_cli_usage("registrator") : NULL;
     if (usage) fputs(usage, stdout);

@@ -103,8 +103,9 @@ static int deregister_one(struct rg_registry *r, const struct rg_service *s) {
   if (rc == RG_ENOTFOUND) rc = RG_OK; /* already gone is done */
   rg_metrics_op(r->metrics, RG_METRICS_DEREGISTER, result_of(rc), 1);
   observed(r, t0, rc);
-  if (rc) rg_log(r->log, RG_LOG_WARN, "deregister %s failed: %s", s->id, err[0] ? err : rg_strerror(rc));
-  else rg_log(r->log, RG_LOG_INFO, "deregistered %s", s->id);
+  struct rg_log_fields f = {s->container_name ? s->container_name : s->container_id, s->id, r->uri};
+  if (rc) rg_log_ctx(r->log, RG_LOG_WARN, &f, "deregister %s failed: %s", s->id, err[0] ? err : rg_strerror(rc));
+  else rg_log_ctx(r->log, RG_LOG_INFO, &f, "deregistered %s", s->id);
   return rc;
 }
 
@@ -113,16 +114,17 @@ static int deregister_one(struct rg_registry *r, const struct rg_service *s) {
  * retried until it changes) are final; anything else is the registry's. */
 static int settle(struct rg_registry *r, const struct rg_service *s, int rc, const char *err) {
   rg_metrics_op(r->metrics, RG_METRICS_REGISTER, result_of(rc), 1);
+  struct rg_log_fields f = {s->container_name ? s->container_name : s->container_id, s->id, r->uri};
   if (rc == RG_OK) rc = rg_service_list_upsert(&r->registered, s);
   if (rc == RG_OK) {
     rg_service_list_remove(&r->rejected, s->id);
-    rg_log(r->log, RG_LOG_INFO, "registered %s as %s at %s:%d", s->id, s->name, s->ip, s->port);
+    rg_log_ctx(r->log, RG_LOG_INFO, &f, "registered %s as %s at %s:%d", s->id, s->name, s->ip, s->port);
   } else if (rc == RG_EINVAL) {
-    rg_log(r->log, RG_LOG_ERROR, "register %s (container %s) refused, not retried until it changes: %s",
-           s->id, s->container_name ? s->container_name : "?", err[0] ? err : rg_strerror(rc));
+    rg_log_ctx(r->log, RG_LOG_ERROR, &f, "register %s (container %s) refused, not retried until it changes: %s",
+               s->id, s->container_name ? s->container_name : "?", err[0] ? err : rg_strerror(rc));
     if (rg_service_list_upsert(&r->rejected, s) != RG_OK) return RG_ENOMEM;
   } else {
-    rg_log(r->log, RG_LOG_WARN, "register %s failed: %s", s->id, err[0] ? err : rg_strerror(rc));
+    rg_log_ctx(r->log, RG_LOG_WARN, &f, "register %s failed: %s", s->id, err[0] ? err : rg_strerror(rc));
   }
   return rc;
 }
@@ -219,7 +221,8 @@ size_t rg_registry_apply(struct rg_registry *r, const struct rg_service_list *de
   if (!halted && done < total) register_all(r, &ops, &done, &pending, &halted);
   if (halted && done < total) {
     pending += total - done;
-    rg_log(r->log, RG_LOG_WARN, "%zu more write(s) postponed until the registry answers", total - done);
+    rg_log_ctx(r->log, RG_LOG_WARN, &(struct rg_log_fields){.registry = r->uri},
+               "%zu more write(s) postponed until the registry answers", total - done);
   }
   rg_service_list_free(&gone);
   rg_op_list_free(&ops);
@@ -241,7 +244,8 @@ size_t rg_registry_verify(struct rg_registry *r, const struct rg_service_list *d
   rg_metrics_op(r->metrics, RG_METRICS_LIST, result_of(rc), 1);
   observed(r, t0, rc);
   if (rc != RG_OK) {
-    rg_log(r->log, RG_LOG_WARN, "cannot list %s to verify it: %s", r->uri, err);
+    rg_log_ctx(r->log, RG_LOG_WARN, &(struct rg_log_fields){.registry = r->uri}, "cannot list %s to verify it: %s",
+               r->uri, err);
     rg_service_list_free(&found);
     return 1;
   }
@@ -254,7 +258,8 @@ size_t rg_registry_verify(struct rg_registry *r, const struct rg_service_list *d
       i++;
       continue;
     }
-    rg_log(r->log, RG_LOG_WARN, "%s is missing from the registry; writing it again", mine->id);
+    rg_log_ctx(r->log, RG_LOG_WARN, &(struct rg_log_fields){mine->container_id, mine->id, r->uri},
+               "%s is missing from the registry; writing it again", mine->id);
     rg_service_list_remove(&r->registered, mine->id); /* the next apply re-registers it */
     (*drifted)++;
   }

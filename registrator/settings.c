@@ -42,6 +42,15 @@ void rg_settings_free(struct rg_settings *s) {
 
 void rg_settings_set_log(struct rg_settings *s, rg_log_fn fn, void *userdata, enum rg_log_level min) {
   s->log.fn = fn;
+  s->log.fields_fn = NULL;
+  s->log.userdata = userdata;
+  s->log.min = min;
+}
+
+void rg_settings_set_log_fields(struct rg_settings *s, rg_log_fields_fn fn, void *userdata,
+                                enum rg_log_level min) {
+  s->log.fn = NULL;
+  s->log.fields_fn = fn;
   s->log.userdata = userdata;
   s->log.min = min;
 }

@@ -251,3 +251,82 @@ Test(metrics, the_endpoint_under_abuse_while_containers_churn_keeps_the_registry
   it_daemon_finish(&d, IT_ETCD);
   unlink(churn_log);
 }
+
+/* ---- -log-format json, and secrets kept out of every log form ---- */
+
+#define MARKER "h15-MARKER-pw-4c1e"
+
+TestSuite(logs, .timeout = 120, .fini = it_cleanup);
+
+/* Runs the daemon against the private etcd with auth as root:<password>;
+ * returns the pid (log at log_path). */
+static long auth_daemon(const struct it_daemon *d, const char *log_path, const char *password, const char *opts) {
+  unlink(log_path);
+  return it_spawn(log_path,
+                  "env RG_DEBUG=1 ETCDCTL_USER=root ETCDCTL_PASSWORD=%s %s -hostname testhost %s "
+                  "etcd://" PRIV_ETCD "%s",
+                  password, it_bin(), opts, d->prefix);
+}
+
+Test(logs, json_lines_carry_their_fields_and_no_form_shows_a_secret) {
+  char dir[128];
+  snprintf(dir, sizeof dir, "/tmp/h15/%s", it_name("etcd-auth"));
+  free(it_sh(NULL, "rm -rf %s; mkdir -p /tmp/h15", dir));
+  long etcd = priv_etcd_start(dir);
+  free(it_sh_ok("E='etcdctl --endpoints=" PRIV_ETCD "'; export ETCDCTL_API=3; $E user add root:" MARKER
+                " >/dev/null && $E user grant-role root root >/dev/null && $E auth enable >/dev/null"));
+  struct it_daemon d;
+  it_daemon_init(&d, "rgt-logs");
+  char name[128], key[512];
+  snprintf(name, sizeof name, "%s-web", d.tag);
+  it_run_web(name, "-l SERVICE_NAME=logs");
+  snprintf(key, sizeof key, "%s/logs/testhost:%s:80", d.prefix, name);
+  const char *forms[] = {"json", "text"};
+  for (int i = 0; i < 2; i++) {
+    char opts[128];
+    snprintf(opts, sizeof opts, "-log-format %s -metrics 127.0.0.1:33591 -ttl 5 -ttl-refresh 1", forms[i]);
+    d.pid = auth_daemon(&d, d.log, MARKER, opts);
+    cr_assert(wait_status(33591, "/readyz", 200, 15), "%s: never ready", forms[i]);
+    int st;
+    char *v = it_sh(&st, "ETCDCTL_API=3 etcdctl --endpoints=" PRIV_ETCD " --user root:" MARKER
+                    " get --print-value-only %s", key);
+    cr_expect(v[0] != '\0', "%s: not registered: %s", forms[i], key);
+    free(v);
+    kill((pid_t)d.pid, SIGHUP); /* a reload logs the settings again */
+    cr_expect(it_daemon_logged(&d, "reloaded the settings", 5), "%s: no reload", forms[i]);
+    char *body = it_sh(NULL, "curl -s http://127.0.0.1:33591/metrics; curl -s http://127.0.0.1:33591/readyz");
+    cr_expect(strstr(body, MARKER) == NULL, "%s: the password is in the endpoint's output", forms[i]);
+    free(body);
+    it_daemon_stop(&d);
+    char *log = it_sh(NULL, "cat %s", d.log);
+    cr_expect(strstr(log, MARKER) == NULL, "%s: the password is in the log:\n%s", forms[i], log);
+    free(log);
+    if (i == 0) {
+      /* every line one object with ts, level, msg; a registration names its container, service, registry */
+      char *bad = it_sh(NULL, "jq -c 'select((has(\"ts\") and has(\"level\") and has(\"msg\")) | not)' %s 2>&1",
+                        d.log);
+      cr_expect_str_eq(bad, "", "lines that are not objects with ts, level and msg:\n%s", bad);
+      free(bad);
+      char *reg = it_sh(NULL,
+                        "jq -r 'select(.service == \"testhost:%s:80\" and .container == \"%s\") | .registry' %s"
+                        " | head -n1",
+                        name, name, d.log);
+      char want[256];
+      snprintf(want, sizeof want, "etcd://" PRIV_ETCD "%s\n", d.prefix);
+      cr_expect_str_eq(reg, want, "no registration line with its fields");
+      free(reg);
+    }
+  }
+  /* a wrong password: the failure is logged, the password is not */
+  d.pid = auth_daemon(&d, d.log, MARKER "-wrong", "-log-format json -retry-attempts 0");
+  cr_expect_eq(it_wait_exit(d.pid, 15), 1, "the daemon started with a wrong password");
+  d.pid = 0;
+  char *log = it_sh(NULL, "cat %s", d.log);
+  cr_expect(strstr(log, MARKER) == NULL, "a wrong password is in the log:\n%s", log);
+  cr_expect(strstr(log, "\"level\":\"error\"") != NULL, "no error line for the wrong password:\n%s", log);
+  free(log);
+  unlink(d.log);
+  kill((pid_t)etcd, SIGTERM);
+  it_wait_exit(etcd, 10);
+  free(it_sh(NULL, "rm -rf %s", dir));
+}
