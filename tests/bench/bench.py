@@ -2,7 +2,10 @@
 """bench.py - the registrator benchmark (issue 7). Run by `make bench` and
 `make bench-smoke`; see tests/bench/README.md for the method.
 
-    python3 tests/bench/bench.py [--bin build/registrator]
+    python3 tests/bench/bench.py [--bin build/registrator] [--metrics]
+
+--metrics runs only the metrics scenario: the binary with -metrics off and on
+side by side (latency, RssAnon, idle CPU; BENCH_METRICS_PORT, default 26381).
 
 Environment (all optional):
   BENCH_QUICK=1            smoke run: few containers, short windows (~2 min)
@@ -1012,6 +1015,82 @@ def report(b, started):
     return "\n".join(out) + "\n"
 
 
+# ------------------------------------------------------------------ metrics on vs off (issue 15)
+
+METRICS_PORT = env_int("BENCH_METRICS_PORT", 26381)
+METRICS_SCRAPE_S = 5.0  # a scraper asks /metrics this often while "on" idles (Prometheus: 15-60 s)
+
+
+def scrape(stop, port, counter):
+    while not stop.is_set():
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", "/metrics")
+            c.getresponse().read()
+            c.close()
+            counter[0] += 1
+        except OSError:
+            pass
+        stop.wait(METRICS_SCRAPE_S)
+
+
+def metrics_scenario(snap, binary):
+    """--metrics: the same binary with -metrics off and on, side by side:
+    event-to-key latency (rounds interleaved), RssAnon at start and after an
+    idle window with scrapes, idle CPU (targets < 0.1 %, +<= 512 KiB)."""
+    impls = [Impl("off", [snap]), Impl("on", [snap, "-metrics", "127.0.0.1:%d" % METRICS_PORT])]
+    for i in impls:
+        i.shown = " ".join(i.argv) + " (copied from %s)" % binary
+    b = Bench(impls)
+    atexit.register(b.teardown)
+    try:
+        b.setup()
+        b.calibrate()
+        for rnd in range(LAT_ROUNDS):
+            for impl in impls:
+                log("metrics %s: latency round %d/%d, %d containers" % (impl.label, rnd + 1, LAT_ROUNDS, LAT_N))
+                lats = b.latency_round(impl, rnd, LAT_N, tag="mlat")
+                if lats:
+                    b.res.add(impl, "lat_p50", percentile(lats, 50))
+                    b.res.add(impl, "lat_p99", percentile(lats, 99))
+                    b.res.add(impl, "lat_max", max(lats))
+                    b.res.samples[impl.label].setdefault("lat_all", []).extend(lats)
+        for impl in impls:
+            b.clear_registry()
+            d = Daemon(impl, FLAGS, "midle")
+            time.sleep(1.5)
+            if not d.alive():
+                raise HarnessError("%s exited at start (see %s)" % (impl.label, d.logpath))
+            stop, scrapes = threading.Event(), [0]
+            t = threading.Thread(target=scrape, args=(stop, METRICS_PORT, scrapes), daemon=True)
+            if impl.label == "on":
+                t.start()
+            b.idle(impl, d, running_count())
+            stop.set()
+            b.res.add(impl, "rss_0", d.rss_anon_kib() / 1024.0)
+            if impl.label == "on":
+                t.join()
+                b.res.notes.append("on: %d scrapes of /metrics during its idle window" % scrapes[0])
+            d.stop()
+    finally:
+        b.teardown()
+        atexit.unregister(b.teardown)
+
+    def med(label, key):
+        xs = b.res.samples[label].get(key, [])
+        return statistics.median(xs) if xs else None
+    rss = (med("off", "rss_0"), med("on", "rss_0"))
+    if None not in rss:
+        d_kib = (rss[1] - rss[0]) * 1024
+        b.res.notes.append("metrics on - off: RssAnon %+.0f KiB (target <= 512): %s"
+                           % (d_kib, "pass" if d_kib <= 512 else "MISS"))
+    for key in ("lat_p50", "lat_p99"):
+        v = (med("off", key), med("on", key))
+        if None not in v:
+            b.res.notes.append("metrics on - off: %s %+.2f ms (off %.2f, on %.2f)" % (key, v[1] - v[0], v[0], v[1]))
+    return b
+
+
 # ------------------------------------------------------------------ main
 
 def main(argv):
@@ -1031,6 +1110,13 @@ def main(argv):
         if exe is None:
             raise HarnessError("%s: %s is not an executable" % (impl.label, impl.argv[0]))
     started = time.monotonic()
+    if "--metrics" in argv:
+        b = metrics_scenario(snap, binary)
+        text = report(b, started)
+        sys.stdout.write(text)
+        with open(os.path.join(OUT, "results-metrics.txt"), "w") as f:
+            f.write(text)
+        return 0
     b = Bench(impls)
 
     def on_signal(sig, frame):

@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 tag="rgt-image-$$"
 prefix="/$tag"
-image=registrator:test
+image=${RG_IMAGE:-registrator:test}
 pass=0 fail=0
 log() { printf 'image: %s\n' "$*" >&2; }
 cleanup() {
