@@ -12,6 +12,10 @@ check() { # name, then a command that must succeed
   local name=$1; shift
   if "$@"; then pass=$((pass + 1)); log "ok: $name"; else fail=$((fail + 1)); log "FAIL: $name"; fi
 }
+for tool in lintian:lintian dpkg-shlibdeps:dpkg-dev; do
+  command -v "${tool%%:*}" >/dev/null ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${tool#*:}" >/dev/null
+done
 if dpkg -s registrator >/dev/null 2>&1; then log "a registrator package is installed already: not touching it"; exit 1; fi
 deb=$(make -s deb 2>/dev/null | tail -n1)
 check "make deb builds a package" test -f "$deb"
