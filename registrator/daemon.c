@@ -472,6 +472,7 @@ int rg_daemon_run(struct rg_daemon *d, char *err) {
     if (d->stream == NULL) due = earliest(due, d->next_stream_try);
     long timeout = 1000;
     if (due) timeout = due <= now ? 0 : (due - now < 1000 ? (long)(due - now) : 1000);
+    timeout = rg_metrics_poll_timeout(d->metrics, timeout); /* in time for WATCHDOG=1 */
     struct curl_waitfd wfd = {.fd = d->wake[0], .events = CURL_WAIT_POLLIN};
     if (curl_multi_poll(d->multi, &wfd, 1, (int)timeout, NULL) != CURLM_OK)
       return rg_err(err, RG_EIO, "event loop: curl_multi_poll failed");

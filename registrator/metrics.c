@@ -239,6 +239,13 @@ void rg_metrics_heartbeat(struct rg_metrics *m) {
   if (m->notify) notify_tick(m, now, false);
 }
 
+long rg_metrics_poll_timeout(struct rg_metrics *m, long timeout_ms) {
+  if (m == NULL || rg_notify_watchdog_ms(m->notify) == 0) return timeout_ms;
+  int64_t left = m->next_watchdog - mono_ms();
+  if (left < 0) left = 0;
+  return left < timeout_ms ? (long)left : timeout_ms;
+}
+
 void rg_metrics_first_sync(struct rg_metrics *m) {
   if (m == NULL || atomic_exchange(&m->first_sync, true)) return;
   if (m->notify == NULL) return;

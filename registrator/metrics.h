@@ -73,6 +73,9 @@ void rg_metrics_event(struct rg_metrics *m, const char *action);
 void rg_metrics_stream(struct rg_metrics *m, bool up);
 void rg_metrics_heartbeat(struct rg_metrics *m);
 void rg_metrics_first_sync(struct rg_metrics *m);
+/* The event loop's poll timeout, shortened so that the loop turns in time
+ * for the next WATCHDOG=1 (timeout_ms when there is no watchdog). */
+long rg_metrics_poll_timeout(struct rg_metrics *m, long timeout_ms);
 
 /* The Prometheus text exposition (format 0.0.4) appended to out. */
 int rg_metrics_render(struct rg_metrics *m, struct rg_buf *out);

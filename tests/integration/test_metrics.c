@@ -336,3 +336,66 @@ Test(logs, json_lines_carry_their_fields_and_no_form_shows_a_secret) {
   it_wait_exit(etcd, 10);
   free(it_sh(NULL, "rm -rf %s", dir));
 }
+
+/* ---- systemd's notify protocol, with a NOTIFY_SOCKET of the test's own ---- */
+
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
+
+TestSuite(notify, .timeout = 60, .fini = it_cleanup);
+
+Test(notify, ready_after_the_first_sync_watchdog_while_running_and_stopping_at_exit) {
+  char path[108];
+  snprintf(path, sizeof path, "/tmp/h15-notify-%d.sock", (int)getpid());
+  unlink(path);
+  int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  memcpy(a.sun_path, path, strlen(path) + 1);
+  cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+  struct timeval tv = {0, 100000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  struct it_daemon d;
+  it_daemon_init(&d, "rgt-notify");
+  unlink(d.log);
+  /* no -metrics: systemd alone turns the notifications on; a 400 ms watchdog */
+  d.pid = it_spawn(d.log, "env NOTIFY_SOCKET=%s WATCHDOG_USEC=400000 %s -hostname testhost etcd://%s%s", path,
+                   it_bin(), IT_ETCD, d.prefix);
+  int ready = 0, watchdogs = 0, status = 0, watchdogs_after_ready = 0;
+  char buf[512];
+  struct timespec t0, t;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (t = t0; (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 3000;
+       clock_gettime(CLOCK_MONOTONIC, &t)) { /* 3 s */
+    ssize_t n;
+    if ((n = recv(fd, buf, sizeof buf - 1, 0)) > 0) {
+      buf[n] = '\0';
+      if (strcmp(buf, "READY=1") == 0) ready++;
+      else if (strcmp(buf, "WATCHDOG=1") == 0) watchdogs++, watchdogs_after_ready += ready > 0;
+      else if (strncmp(buf, "STATUS=", 7) == 0 && strstr(buf, "in 1/1 registry up; docker stream up")) status++;
+      else if (strncmp(buf, "STATUS=", 7) != 0) cr_expect_fail("unexpected notification \"%s\"", buf);
+    }
+  }
+  cr_expect_eq(ready, 1, "READY=1 sent %d times", ready);
+  cr_expect_geq(status, 1, "no STATUS= line with the summary");
+  cr_expect(watchdogs_after_ready >= 8 && watchdogs <= 20, "%d WATCHDOG=1 in 3 s at 200 ms (%d after READY=1)",
+            watchdogs, watchdogs_after_ready);
+  kill((pid_t)d.pid, SIGSTOP); /* a stuck loop sends no WATCHDOG=1 */
+  int stalled = 0;
+  for (int i = 0; i < 10; i++)
+    while (recv(fd, buf, sizeof buf - 1, 0) > 0) stalled++;
+  kill((pid_t)d.pid, SIGCONT);
+  cr_expect_leq(stalled, 1, "%d notifications from a stopped process", stalled); /* one may be in flight */
+  it_daemon_stop(&d);
+  bool stopping = false;
+  ssize_t n;
+  while ((n = recv(fd, buf, sizeof buf - 1, 0)) > 0) {
+    buf[n] = '\0';
+    stopping = stopping || strcmp(buf, "STOPPING=1") == 0;
+  }
+  cr_expect(stopping, "no STOPPING=1 at exit");
+  close(fd);
+  unlink(path);
+  it_daemon_finish(&d, IT_ETCD);
+}

@@ -101,8 +101,12 @@ Test(notify, watchdog_at_half_the_interval_only_while_the_loop_turns) {
   struct listener l;
   listen_at(&l, path);
   struct rg_metrics *m = metrics_with(path, 200000, (long)getpid()); /* 200 ms: WATCHDOG=1 every 100 */
+  cr_assert_eq(rg_metrics_poll_timeout(m, 1000), 0); /* due now */
   rg_metrics_heartbeat(m);
   cr_assert_str_eq(next_msg(&l), "WATCHDOG=1");
+  long t = rg_metrics_poll_timeout(m, 1000); /* the loop must turn in time for the next one */
+  cr_assert(t > 50 && t <= 100, "poll timeout %ld ms with WATCHDOG=1 due in 100", t);
+  cr_assert_eq(rg_metrics_poll_timeout(NULL, 1000), 1000);
   cr_assert_str_eq(next_msg(&l), "STATUS=0 service(s) in 0/0 registries up; docker stream down");
   int seen = 0;
   for (int i = 0; i < 50; i++) { /* 500 ms of loop turns every 10 ms: about 5 */
