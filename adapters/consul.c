@@ -32,7 +32,7 @@ static void consul_close(void *state) {
   if (c == NULL) return;
   rg_consul_transport_free(c->t);
   free(c->node);
-  if (c->secret) memset(c->secret, 0, strlen(c->secret));
+  if (c->secret) rg_wipe(c->secret, strlen(c->secret));
   free(c->secret);
   rg_service_list_free(&c->ttl_services);
   rg_strlist_free(&c->warned);

@@ -2,10 +2,11 @@
  * model and a registry together. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <stdint.h>
 
 #include "docker/client.h"
 #include "registrator/collect.h"
+#include "registrator/connect.h"
 #include "registrator/daemon.h"
 #include "registrator/httpd.h"
 #include "registrator/metrics.h"
@@ -45,36 +46,12 @@ int rg_services_from_inspect(const struct rg_settings *cs, const char *json, siz
   return rc;
 }
 
-static void pause_ms(const struct rg_settings *s, long ms) {
-  while (ms > 0 && !s->cancel) {
-    long step = ms < 100 ? ms : 100;
-    struct timespec ts = {0, step * 1000000L};
-    nanosleep(&ts, NULL);
-    ms -= step;
-  }
-}
-
 int rg_registry_connect(struct rg_registry **out, struct rg_settings *s, char *err) {
   *out = NULL;
   int rc = rg_settings_prepare(s, err);
   if (rc) return rc;
-  if (s->cfg.uri == NULL) return rg_err(err, RG_EINVAL, "no registry URI (setting \"registry\")");
-  rc = rg_registry_open(out, s->cfg.uri, &s->ac, err);
-  if (rc) return rc;
-  for (long attempt = 0;; attempt++) {
-    rc = rg_registry_ping(*out, err);
-    if (rc == RG_OK || s->cancel) break;
-    if (s->cfg.retry_attempts != -1 && attempt >= s->cfg.retry_attempts) break;
-    rg_log(&s->log, RG_LOG_WARN, "cannot reach the registry (attempt %ld): %s; retrying in %ld ms",
-           attempt + 1, err, s->cfg.retry_interval);
-    pause_ms(s, s->cfg.retry_interval);
-  }
-  if (rc == RG_OK && s->cancel) rc = rg_err(err, RG_ESTOPPED, "stopped while connecting");
-  if (rc) {
-    rg_registry_close(*out);
-    *out = NULL;
-  }
-  return rc;
+  if (s->cfg.registries.n == 0) return rg_err(err, RG_EINVAL, "no registry URI (setting \"registry\")");
+  return rg_connect_registry(out, s, s->cfg.registries.items[0], true, err);
 }
 
 /* A transient rg_service for a caller's description (strings borrowed). */
@@ -95,11 +72,11 @@ static int service_of(const struct rg_service_desc *d, struct rg_service *svc, c
   return RG_OK;
 }
 
+/* The library's writes follow the engine's rules (rg_registry_write). */
 int rg_registry_add(struct rg_registry *r, const struct rg_service_desc *d, char *err) {
   struct rg_service svc;
   int rc = service_of(d, &svc, err);
-  if (rc == RG_OK) rc = r->adapter->register_service(r->state, &svc, err);
-  if (rc == RG_OK) rc = rg_service_list_upsert(&r->registered, &svc);
+  if (rc == RG_OK) rc = rg_registry_write(r, &svc, true, err);
   rg_service_clear(&svc);
   return rc;
 }
@@ -107,9 +84,7 @@ int rg_registry_add(struct rg_registry *r, const struct rg_service_desc *d, char
 int rg_registry_remove(struct rg_registry *r, const struct rg_service_desc *d, char *err) {
   struct rg_service svc;
   int rc = service_of(d, &svc, err);
-  if (rc == RG_OK) rc = r->adapter->deregister_service(r->state, &svc, err);
-  if (rc == RG_ENOTFOUND) rc = RG_OK;
-  if (rc == RG_OK) rg_service_list_remove(&r->registered, svc.id);
+  if (rc == RG_OK) rc = rg_registry_write(r, &svc, false, err);
   rg_service_clear(&svc);
   return rc;
 }
@@ -134,36 +109,60 @@ int rg_dry_run(struct rg_settings *s, char **jsonl, char *err) {
   return rc;
 }
 
+/* The one-shot: the daemon's engine, one pass. Every registry is written
+ * at once by its own worker, so one that is down costs its timeout without
+ * delaying the others; the call waits for every first pass. */
 int rg_resync_once(struct rg_settings *s, size_t *failed, char *err) {
   *failed = 0;
   struct rg_docker *d = NULL;
-  struct rg_registry *r = NULL;
+  struct rg_engine *e = NULL;
   struct rg_service_list desired = {0};
   int rc = docker_connect(s, &d, err);
-  if (rc == RG_OK) rc = rg_registry_connect(&r, s, err);
   if (rc == RG_OK) rc = rg_collect_all(d, &s->mo, &s->log, &desired, err);
-  if (rc == RG_OK) {
-    *failed = rg_registry_apply(r, &desired);
+  if (rc == RG_OK) rc = rg_engine_new(&e, &s->log, err);
+  struct rg_buf bad = {0};
+  struct rg_reconciler_policy p;
+  rg_connect_policy(s, &p);
+  for (size_t i = 0; rc == RG_OK && i < s->cfg.registries.n; i++) {
+    struct rg_registry *r = NULL;
     char rerr[RG_ERRBUF] = "";
-    if (s->cfg.ttl > 0 && rg_registry_refresh(r, rerr) != RG_OK) {
-      rg_log(&s->log, RG_LOG_ERROR, "TTL refresh failed: %s", rerr);
-      (*failed)++;
-    }
-    size_t drifted = 0;
-    if (s->cfg.cleanup) *failed += rg_registry_verify(r, &desired, s->hostname, true, &drifted);
-    rg_log(&s->log, *failed ? RG_LOG_ERROR : RG_LOG_INFO, "resync: %zu service(s), %zu failed write(s)",
-           desired.n, *failed);
-    if (*failed) rc = rg_err(err, RG_EIO, "%zu registry write(s) failed (see the log)", *failed);
+    int one = rg_connect_registry(&r, s, s->cfg.registries.items[i], true, rerr);
+    if (one == RG_OK) one = rg_engine_add(e, r, &p, s->hostname, rerr);
+    if (one == RG_ENOMEM) rc = rg_err(err, one, "%s", rerr);
+    if (one == RG_OK) continue;
+    char *label = rg_uri_label(s->cfg.registries.items[i]);
+    rg_log(&s->log, RG_LOG_ERROR, "%s", rerr);
+    rg_buf_printf(&bad, "%s%s", bad.len ? ", " : "", label ? label : "?");
+    free(label);
+    (*failed)++;
   }
+  if (rc == RG_OK && rg_engine_count(e) > 0) {
+    rc = rg_engine_publish(e, &desired, 1, s->cfg.cleanup ? RG_STEP_VERIFY : 0);
+    if (rc == RG_OK) rg_engine_wait(e, 1, INT64_MAX, &s->cancel);
+    rg_engine_stop(e, false);
+    for (size_t i = 0; rc == RG_OK && i < rg_engine_count(e); i++) {
+      struct rg_engine_status st;
+      rg_engine_status(e, i, &st);
+      rg_log(&s->log, st.in_step ? RG_LOG_INFO : RG_LOG_ERROR, "resync: %s: %zu service(s), %s", st.label,
+             desired.n, st.in_step ? "in step" : "NOT in step (see above)");
+      if (st.in_step) continue;
+      rg_buf_printf(&bad, "%s%s", bad.len ? ", " : "", st.label);
+      *failed += st.pending ? st.pending : 1;
+    }
+  }
+  if (rc == RG_OK && *failed)
+    rc = rg_err(err, RG_EIO, "not in step (%zu failure(s)): %s", *failed, bad.data ? bad.data : "?");
+  rg_buf_free(&bad);
+  rg_engine_free(e);
   rg_service_list_free(&desired);
-  rg_registry_close(r);
   rg_docker_close(d);
   return rc;
 }
 
 /* Metrics when -metrics or systemd asks for them (NOTIFY_SOCKET): the
- * series, the registry's, the notifier and the HTTP server, given to d. */
-static int observe(struct rg_daemon *d, struct rg_registry *r, struct rg_settings *s, char *err) {
+ * series (every registry of e gets its own), the notifier and the HTTP
+ * server, given to d. */
+static int observe(struct rg_daemon *d, struct rg_engine *e, struct rg_settings *s, char *err) {
   if (s->cfg.metrics == NULL && s->notify_socket == NULL) return RG_OK;
   struct rg_metrics *m = NULL;
   struct rg_notify *n = NULL;
@@ -171,39 +170,34 @@ static int observe(struct rg_daemon *d, struct rg_registry *r, struct rg_setting
   int rc = rg_metrics_new(&m, RG_VERSION, err);
   if (rc == RG_OK) rc = rg_notify_new(&n, s->notify_socket, s->watchdog_usec, s->watchdog_pid, err);
   if (rc == RG_OK) {
-    char label[512];
     rg_metrics_set_notify(m, n);
-    rg_metrics_uri_label(s->cfg.uri, label, sizeof label);
-    struct rg_metrics_registry *mr = rg_metrics_registry_open(m, label);
-    if (mr == NULL) rc = rg_err(err, RG_ENOMEM, "out of memory");
-    else rg_registry_set_metrics(r, mr);
+    rg_engine_set_metrics(e, m); /* before the first publish: the workers are idle */
   }
   if (rc == RG_OK && s->cfg.metrics) rc = rg_httpd_start(&h, s->cfg.metrics, m, err);
   if (rc == RG_OK && h) rg_log(&s->log, RG_LOG_INFO, "serving /metrics, /healthz, /readyz on %s", s->cfg.metrics);
-  rg_daemon_set_metrics(d, m, h); /* also on failure: freed with d */
+  rg_daemon_set_metrics(d, m, h); /* also on failure: freed with d, after e */
   return rc;
 }
 
 int rg_daemon_create(struct rg_daemon **out, struct rg_settings *s, char *err) {
   *out = NULL;
   struct rg_docker *d = NULL;
-  struct rg_registry *r = NULL;
-  /* Docker may be down at start: the daemon's stream reconnects. The
+  struct rg_engine *e = NULL;
+  /* Docker may be down at start: the daemon's stream reconnects. Every
    * registry must answer (after -retry-attempts) as registrator did. */
   int rc = rg_settings_prepare(s, err);
   if (rc == RG_OK) rc = rg_docker_open(&d, s->cred.docker_host, &s->log, err);
   if (rc == RG_OK) rg_docker_set_cancel(d, &s->cancel);
-  if (rc == RG_OK) rc = rg_registry_connect(&r, s, err);
+  if (rc == RG_OK) rc = rg_connect_engine(&e, s, err);
   if (rc == RG_OK) {
-    rc = rg_daemon_new(out, d, r, &s->cfg, &s->mo, &s->log, err); /* owns d and r now */
-    if (rc == RG_OK) rg_daemon_set_cancel(*out, &s->cancel);
-    if (rc == RG_OK && (rc = observe(*out, r, s, err)) != RG_OK) {
+    rc = rg_daemon_new(out, d, e, s, err); /* owns d and e now */
+    if (rc == RG_OK && (rc = observe(*out, e, s, err)) != RG_OK) {
       rg_daemon_destroy(*out);
       *out = NULL;
     }
     return rc;
   }
-  rg_registry_close(r);
+  rg_engine_free(e);
   rg_docker_close(d);
   return rc;
 }

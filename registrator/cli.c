@@ -75,8 +75,7 @@ void rg_config_free(struct rg_config *c) {
       free(*p);
       *p = NULL;
     }
-  free(c->uri);
-  c->uri = NULL;
+  rg_strlist_free(&c->registries);
 }
 
 static const struct opt *find_opt(const char *name, size_t len) {
@@ -114,14 +113,32 @@ static int set_opt(struct rg_config *c, const struct opt *o, const char *value, 
   return RG_EINVAL;
 }
 
-int rg_config_set(struct rg_config *c, const char *name, const char *value, char *err) {
-  if (strcmp(name, "registry") == 0) {
-    char *copy = rg_strdup(value);
-    if (copy == NULL) return RG_ENOMEM;
-    free(c->uri);
-    c->uri = copy;
-    return RG_OK;
+/* "registry": white-space separated URIs replace the list; a URI given
+ * twice is one registry. */
+static int set_registries(struct rg_config *c, const char *value, char *err) {
+  struct rg_strlist l = {0};
+  int rc = RG_OK;
+  for (const char *p = value ? value : ""; rc == RG_OK && *p;) {
+    size_t skip = strspn(p, " \t\r\n"), len;
+    p += skip;
+    if ((len = strcspn(p, " \t\r\n")) == 0) break;
+    char *one = rg_strndup(p, len);
+    if (one == NULL) rc = RG_ENOMEM;
+    else if (!rg_strlist_contains(&l, one)) rc = rg_strlist_add(&l, one);
+    free(one);
+    p += len;
   }
+  if (rc) {
+    rg_strlist_free(&l);
+    return rg_err(err, rc, "out of memory");
+  }
+  rg_strlist_free(&c->registries);
+  c->registries = l;
+  return RG_OK;
+}
+
+int rg_config_set(struct rg_config *c, const char *name, const char *value, char *err) {
+  if (strcmp(name, "registry") == 0) return set_registries(c, value, err);
   const struct opt *o = find_opt(name, strlen(name));
   if (o == NULL || strcmp(name, "config") == 0 || strcmp(name, "dry-run") == 0)
     return rg_err(err, RG_ENOTFOUND, "unknown setting \"%s\"", name);
@@ -158,7 +175,7 @@ int rg_cli_parse(struct rg_config *c, int argc, char **argv, rg_getenv_fn getenv
   struct flag *flags = calloc((size_t)argc + 1, sizeof *flags);
   if (flags == NULL) return rg_err(err, RG_ENOMEM, "out of memory");
   size_t nflags = 0;
-  const char *uri = NULL;
+  struct rg_buf uris = {0}; /* the positional URIs, space-separated */
   int rc = RG_OK, i = 1;
   if (i < argc && strcmp(argv[i], "resync") == 0) {
     c->command = RG_CMD_RESYNC;
@@ -203,9 +220,14 @@ int rg_cli_parse(struct rg_config *c, int argc, char **argv, rg_getenv_fn getenv
     flags[nflags].o = o;
     flags[nflags++].value = value;
   }
-  if (rc == RG_OK && i < argc) uri = argv[i++];
-  if (rc == RG_OK && i < argc)
-    rc = rg_err(err, RG_EINVAL, "unexpected argument after the registry URI: %s", argv[i]);
+  for (; rc == RG_OK && i < argc; i++) {
+    if (argv[i][0] == '-' && argv[i][1] != '\0')
+      rc = rg_err(err, RG_EINVAL, "options go before the registry URIs: %s", argv[i]);
+    else if (argv[i][0] == '\0' || strpbrk(argv[i], " \t\r\n"))
+      rc = rg_err(err, RG_EINVAL, "a registry URI cannot be empty or hold white space");
+    else if (rg_buf_printf(&uris, "%s%s", uris.len ? " " : "", argv[i]) != RG_OK)
+      rc = rg_err(err, RG_ENOMEM, "out of memory");
+  }
   /* precedence: default < file < environment < flags */
   for (size_t k = 0; rc == RG_OK && k < nflags; k++)
     if (strcmp(flags[k].o->name, "config") == 0) rc = set_opt(c, flags[k].o, flags[k].value, err);
@@ -214,7 +236,8 @@ int rg_cli_parse(struct rg_config *c, int argc, char **argv, rg_getenv_fn getenv
   if (rc == RG_OK && c->config_file) rc = rg_config_load_file(c, c->config_file, err);
   if (rc == RG_OK) rc = apply_env(c, getenv_fn, err);
   for (size_t k = 0; rc == RG_OK && k < nflags; k++) rc = set_opt(c, flags[k].o, flags[k].value, err);
-  if (rc == RG_OK && uri) rc = rg_config_set(c, "registry", uri, err);
+  if (rc == RG_OK && uris.len) rc = rg_config_set(c, "registry", uris.data, err);
+  rg_buf_free(&uris);
   free(flags);
   return rc ? rc : rg_config_validate(c, err);
 }
@@ -270,29 +293,37 @@ int rg_config_validate(struct rg_config *c, char *err) {
   if (c->metrics && rg_httpd_parse_addr(c->metrics, &ss, &sslen, err) != RG_OK) return RG_EINVAL;
   if (c->command == RG_CMD_HEALTHCHECK)
     return c->metrics ? RG_OK : rg_err(err, RG_EINVAL, "healthcheck: no -metrics address to ask");
-  if (c->uri == NULL) {
+  if (c->registries.n == 0) {
     if (c->dry_run) return RG_OK; /* a dry run needs no registry */
     return rg_err(err, RG_EINVAL, "missing registry URI (e.g. etcd://127.0.0.1:2379/services)");
   }
-  char scheme[64];
-  uri_scheme(c->uri, scheme, sizeof scheme);
-  if (scheme[0] == '\0')
-    return rg_err(err, RG_EINVAL, "registry URI \"%s\" has no scheme (e.g. etcd://host:2379/prefix)",
-                  quotable_uri(c->uri));
-  if (rg_adapter_find(scheme) == NULL)
-    return rg_err(err, RG_EINVAL, "unrecognized registry scheme \"%s\" in \"%s\"", scheme,
-                  quotable_uri(c->uri));
+  for (size_t i = 0; i < c->registries.n; i++) {
+    const char *uri = c->registries.items[i];
+    char scheme[64];
+    uri_scheme(uri, scheme, sizeof scheme);
+    if (scheme[0] == '\0')
+      return rg_err(err, RG_EINVAL, "registry URI \"%s\" has no scheme (e.g. etcd://host:2379/prefix)",
+                    quotable_uri(uri));
+    if (rg_adapter_find(scheme) == NULL)
+      return rg_err(err, RG_EINVAL, "unrecognized registry scheme \"%s\" in \"%s\"", scheme,
+                    quotable_uri(uri));
+  }
   return RG_OK;
 }
 
 char *rg_cli_usage(const char *prog) {
   struct rg_buf b = {0};
   int rc = rg_buf_printf(&b,
-                         "Usage: %s [options] <registry-uri>\n"
-                         "       %s resync [--dry-run] [options] [<registry-uri>]\n"
+                         "Usage: %s [options] <registry-uri> [<registry-uri> ...]\n"
+                         "       %s resync [--dry-run] [options] [<registry-uri> ...]\n"
                          "       %s healthcheck [-metrics ADDR]  (exit 0 when ADDR/healthz answers 200)\n\n"
-                         "Registers the services of running Docker containers in a service "
-                         "registry\nand keeps them in step with Docker's events.\n\n"
+                         "Registers the services of running Docker containers in service "
+                         "registries\nand keeps each of them in step with Docker's events, "
+                         "on its own: a registry\nthat is down or slow delays neither Docker's "
+                         "events nor the other registries.\n\n"
+                         "Migrating from one registry to another: run with both URIs, switch "
+                         "the readers\nto the new one, then drop the old URI (SIGHUP reloads "
+                         "the list without a restart).\n\n"
                          "Options (one or two dashes; -opt value or -opt=value):\n",
                          prog, prog, prog);
   for (size_t i = 0; rc == RG_OK && i < RG_ARRAY_LEN(options); i++) {
@@ -315,7 +346,7 @@ char *rg_cli_usage(const char *prog) {
                        "  DOCKER_HOST            unix:///path or tcp://host:port "
                        "(default unix:///var/run/docker.sock)\n"
                        "  REGISTRATOR_<OPTION>   any option, e.g. REGISTRATOR_TTL_REFRESH=10, "
-                       "REGISTRATOR_REGISTRY=<uri>\n"
+                       "REGISTRATOR_REGISTRY=\"<uri> <uri>\"\n"
                        "                         (precedence: flag > environment > -config file "
                        "> default)\n");
   if (rc != RG_OK) {

@@ -110,6 +110,10 @@ void rg_buf_free(struct rg_buf *b) {
 
 char *rg_strdup(const char *s) { return s ? rg_strndup(s, strlen(s)) : NULL; }
 
+void rg_wipe(void *p, size_t n) {
+  if (p && n) explicit_bzero(p, n);
+}
+
 char *rg_strndup(const char *s, size_t n) {
   if (s == NULL) return NULL;
   char *p = malloc(n + 1);

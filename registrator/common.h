@@ -59,6 +59,9 @@ void rg_buf_free(struct rg_buf *b);  /* back to a zeroed buffer, max kept */
 /* malloc()ed copies the caller frees; NULL in -> NULL out. */
 char *rg_strdup(const char *s);
 char *rg_strndup(const char *s, size_t n);
+/* Overwrites n bytes of a secret with zeros in a way the compiler may not
+ * drop as a dead store (explicit_bzero). The one wipe for every secret. */
+void rg_wipe(void *p, size_t n);
 
 /* An ordered list of owned key/value strings. A zeroed struct is empty. */
 struct rg_kv {

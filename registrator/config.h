@@ -13,8 +13,8 @@
 enum rg_deregister_mode { RG_DEREGISTER_ALWAYS = 0, RG_DEREGISTER_ON_SUCCESS };
 
 enum rg_command {
-  RG_CMD_DAEMON = 0, /* registrator [options] <uri> */
-  RG_CMD_RESYNC,     /* registrator resync [options] <uri> */
+  RG_CMD_DAEMON = 0, /* registrator [options] <uri> [<uri> ...] */
+  RG_CMD_RESYNC,     /* registrator resync [options] <uri> [<uri> ...] */
   RG_CMD_HELP,
   RG_CMD_VERSION,
   RG_CMD_HEALTHCHECK, /* registrator healthcheck [options]: asks -metrics ADDR's /healthz */
@@ -43,7 +43,7 @@ struct rg_config {
   bool dry_run;            /* resync --dry-run */
   char *metrics;           /* -metrics HOST:PORT (NULL: no endpoint) */
   char *log_format;        /* -log-format: "text" (NULL) | "json" */
-  char *uri;               /* the registry URI (positional) */
+  struct rg_strlist registries; /* the registry URIs (positional), in order, no duplicates */
 };
 
 /* Sets every default. Allocates nothing. */
@@ -62,13 +62,16 @@ typedef const char *(*rg_getenv_fn)(const char *name);
  * file and line (exit 2). */
 int rg_cli_parse(struct rg_config *c, int argc, char **argv, rg_getenv_fn getenv_fn, char *err);
 
-/* Sets one setting by its option name ("ttl-refresh"; "registry" for the
- * URI) from its text form, validating it. RG_ENOTFOUND for unknown names. */
+/* Sets one setting by its option name ("ttl-refresh") from its text form,
+ * validating it. "registry" sets the registry URIs: one URI, or several
+ * separated by white space (URIs hold none), replacing the earlier list.
+ * RG_ENOTFOUND for unknown names. */
 int rg_config_set(struct rg_config *c, const char *name, const char *value, char *err);
 int rg_config_set_file(struct rg_config *c, const char *path, char *err);
 
 /* Reads a libconfig file: every option has a setting of the same name with
- * '-' as '_' ("ttl_refresh = 10;"), plus "registry" for the URI. Errors
+ * '-' as '_' ("ttl_refresh = 10;"), plus "registry" for the URIs: a string
+ * or a list of strings (registry = ["etcd://...", "consul://..."];). Errors
  * name the file and line. (configfile.c) */
 int rg_config_load_file(struct rg_config *c, const char *path, char *err);
 

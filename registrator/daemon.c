@@ -1,4 +1,6 @@
-/* daemon.c - see daemon.h. */
+/* daemon.c - see daemon.h. The loop moves bytes and fires timers; what an
+ * event means is decided in registrator/host.c, how each registry
+ * converges in registrator/reconciler.c. */
 #include "registrator/daemon.h"
 
 #include <curl/curl.h>
@@ -7,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -15,14 +16,18 @@
 
 #include "docker/events.h"
 #include "registrator/collect.h"
+#include "registrator/connect.h"
+#include "registrator/host.h"
 #include "registrator/httpd.h"
 #include "registrator/metrics.h"
 
 #define MAX_EVENT_LINE (256 * 1024)   /* one Docker event; real ones are < 4 KiB */
 #define MAX_QUEUED_EVENTS 4096        /* past this, drop the queue and resync */
-#define MAX_PREDICTIONS 256           /* created, not yet started containers */
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 30000         /* Docker reconnects */
+#define POLL_MAX_MS 1000             /* the loop turns at least this often */
+
+enum daemon_timer { T_STREAM, T_RESYNC };
 
 struct queued_event {
   char *action;
@@ -30,39 +35,25 @@ struct queued_event {
   int exit_code;
 };
 
-/* The services a created container will have at start (rg_model_predict). */
-struct prediction {
-  char *id;
-  struct rg_service_list services;
-};
-
 struct rg_daemon {
   struct rg_docker *docker;
-  struct rg_registry *reg;
-  const struct rg_config *cfg;
-  const struct rg_model_options *mo;
-  const struct rg_log *log;
+  struct rg_engine *engine;
+  struct rg_settings *s;
   CURLM *multi;
   struct rg_event_parser *parser;
   struct rg_docker_stream *stream; /* NULL while disconnected */
   int wake[2];                     /* self-pipe: 's' stop, 'r' resync */
-  struct rg_service_list desired;  /* sorted by id */
+  struct rg_host host;             /* the desired set and its decisions */
+  uint64_t published;              /* the host generation last published */
   struct queued_event *queue;
   size_t nqueue, capqueue;
   bool overflow;
   bool stop;
   bool resync_now;
-  int64_t next_stream_try, stream_backoff, stream_since;
-  int64_t next_resync;
-  int64_t next_refresh;
-  int64_t next_retry, retry_backoff; /* next_retry 0: nothing pending */
+  struct rg_timers timers;
+  int64_t stream_backoff, stream_since;
   int (*reload)(void *ud);
   void *reload_ud;
-  volatile int *cancel;
-  struct rg_strlist known; /* containers read into desired, sorted by id */
-  struct prediction predictions[MAX_PREDICTIONS]; /* a ring, oldest overwritten */
-  size_t next_prediction;
-  bool full_resync;        /* next resync reads every container again */
   struct rg_metrics *metrics; /* NULL: off (metrics.h) */
   struct rg_httpd *httpd;     /* -metrics */
 };
@@ -72,22 +63,9 @@ void rg_daemon_set_metrics(struct rg_daemon *d, struct rg_metrics *m, struct rg_
   d->httpd = h;
 }
 
-void rg_daemon_set_cancel(struct rg_daemon *d, volatile int *cancel) { d->cancel = cancel; }
-
 void rg_daemon_set_reload(struct rg_daemon *d, int (*fn)(void *ud), void *ud) {
   d->reload = fn;
   d->reload_ud = ud;
-}
-
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t grow_backoff(int64_t cur, int64_t max) {
-  int64_t next = cur ? cur * 2 : BACKOFF_MIN_MS;
-  return next > max ? max : next;
 }
 
 /* ---- event intake (runs inside curl's write callback: queue only) ---- */
@@ -124,71 +102,52 @@ static int on_event(void *ud, const struct rg_event *ev) {
   return 0;
 }
 
-/* ---- desired set ---- */
+/* ---- publishing the desired set to the engine ---- */
 
-static void drop_container(struct rg_daemon *d, const char *id) {
-  size_t w = 0;
-  for (size_t i = 0; i < d->desired.n; i++) {
-    struct rg_service *s = &d->desired.items[i];
-    if (s->container_id && strcmp(s->container_id, id) == 0) rg_service_clear(s);
-    else d->desired.items[w++] = *s;
+static void publish(struct rg_daemon *d, unsigned flags) {
+  if (d->host.gen == d->published && flags == 0) return;
+  if (rg_engine_publish(d->engine, &d->host.desired, d->host.gen, flags) != RG_OK) {
+    rg_log(&d->s->log, RG_LOG_ERROR, "out of memory publishing the desired set; resyncing");
+    d->resync_now = true;
+    return;
   }
-  d->desired.n = w;
+  d->published = d->host.gen;
 }
 
-static int cmp_id(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
+/* ---- the reads the host's decisions ask for ---- */
 
-static bool known_has(const struct rg_daemon *d, const char *id) {
-  return d->known.n && bsearch(&id, d->known.items, d->known.n, sizeof(char *), cmp_id) != NULL;
-}
-
-/* Forgets that a container was read, so that the next resync reads it. */
-static void known_forget(struct rg_daemon *d, const char *id) {
-  char **hit = d->known.n ? bsearch(&id, d->known.items, d->known.n, sizeof(char *), cmp_id) : NULL;
-  if (hit == NULL) return;
-  free(*hit);
-  size_t i = (size_t)(hit - d->known.items);
-  memmove(hit, hit + 1, (d->known.n - i - 1) * sizeof(char *));
-  d->known.n--;
-}
-
-/* Puts what Docker said of one container (rc, and found when RG_OK) into
- * the desired set. */
-static int take_container(struct rg_daemon *d, const char *id, int rc, struct rg_service_list *found,
-                          const char *err) {
-  if (rc) {
-    rg_log_ctx(d->log, RG_LOG_WARN, &(struct rg_log_fields){.container = id},
-               "cannot inspect container %.12s: %s (resync will retry)", id, err);
-    rg_service_list_free(found);
-    known_forget(d, id);
-    return rc;
-  }
-  drop_container(d, id);
-  for (size_t i = 0; rc == RG_OK && i < found->n; i++) {
-    if (rg_service_list_find(&d->desired, found->items[i].id) != NULL)
-      rg_log(d->log, RG_LOG_WARN, "service ID %s is used by two containers; the later one wins",
-             found->items[i].id);
-    rc = rg_service_list_upsert(&d->desired, &found->items[i]);
-  }
-  rg_service_list_free(found);
-  return rc;
-}
-
-/* Re-reads one container from Docker into the desired set. */
-static int refresh_container(struct rg_daemon *d, const char *id) {
+static void read_container(struct rg_daemon *d, const char *id) {
   struct rg_service_list found = {0};
   char err[RG_ERRBUF] = "";
-  int rc = rg_collect_container(d->docker, id, d->mo, d->log, &found, err);
-  return take_container(d, id, rc, &found, err);
+  int rc = rg_collect_container(d->docker, id, &d->s->mo, &d->s->log, &found, err);
+  rg_host_take(&d->host, id, rc, &found, err);
+}
+
+/* At `create`: what the container will register once started, when that is
+ * already certain (explicit host ports). Anything else waits for `start`. */
+static void predict(struct rg_daemon *d, const char *id) {
+  struct rg_container *c = NULL;
+  struct rg_service_list l = {0};
+  char err[RG_ERRBUF] = "";
+  if (rg_docker_inspect(d->docker, id, &c, err) != RG_OK) return; /* start will inspect */
+  if (rg_model_predict(c, &d->s->mo, &d->s->log, &l, err) == RG_OK) rg_host_predict(&d->host, id, &l);
+  rg_service_list_free(&l);
+  rg_container_free(c);
+}
+
+static void handle_event(struct rg_daemon *d, const struct queued_event *e) {
+  uint64_t before = d->host.gen;
+  unsigned todo = rg_host_event(&d->host, e->action, e->id, e->exit_code);
+  /* a start's prediction goes out before the read that verifies it */
+  if ((todo & RG_HOST_READ) && d->host.gen != before) publish(d, 0);
+  if (todo & RG_HOST_PREDICT) predict(d, e->id);
+  if (todo & RG_HOST_READ) read_container(d, e->id);
 }
 
 /* A resync's reads of the containers not read yet (rg_docker_inspect_many). */
 struct reads {
   struct rg_daemon *d;
   char *const *ids;
-  struct rg_strlist *read; /* the ids read successfully */
 };
 
 static void on_read(void *ud, size_t i, int rc, struct rg_container *c, const char *ierr) {
@@ -196,158 +155,44 @@ static void on_read(void *ud, size_t i, int rc, struct rg_container *c, const ch
   struct rg_daemon *d = r->d;
   struct rg_service_list found = {0};
   char err[RG_ERRBUF] = "";
-  if (rc == RG_ENOTFOUND) rc = RG_OK; /* gone meanwhile: nothing to register */
-  else if (rc == RG_OK) rc = rg_collect_inspected(d->docker, c, d->mo, d->log, &found, err);
+  if (rc == RG_OK) rc = rg_collect_inspected(d->docker, c, &d->s->mo, &d->s->log, &found, err);
   else snprintf(err, sizeof err, "%s", ierr);
-  if (take_container(d, r->ids[i], rc, &found, err) == RG_OK) rg_strlist_add(r->read, r->ids[i]);
+  rg_host_take(&d->host, r->ids[i], rc, &found, err);
 }
 
-/* ---- predictions: register at `start` without waiting for an inspect ---- */
+static int cmp_id(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-static void apply(struct rg_daemon *d);
-
-static void prediction_clear(struct prediction *p) {
-  free(p->id);
-  rg_service_list_free(&p->services);
-  p->id = NULL;
-}
-
-static struct prediction *prediction_find(struct rg_daemon *d, const char *id) {
-  for (size_t i = 0; i < MAX_PREDICTIONS; i++)
-    if (d->predictions[i].id && strcmp(d->predictions[i].id, id) == 0) return &d->predictions[i];
-  return NULL;
-}
-
-/* At `create`: what the container will register once started, when that is
- * already certain (explicit host ports). Anything else waits for `start`. */
-static void predict(struct rg_daemon *d, const char *id) {
-  struct rg_container *c = NULL;
-  char err[RG_ERRBUF] = "";
-  if (rg_docker_inspect(d->docker, id, &c, err) != RG_OK) return; /* start will inspect */
-  struct prediction *p = &d->predictions[d->next_prediction];
-  prediction_clear(p);
-  if (rg_model_predict(c, d->mo, d->log, &p->services, err) == RG_OK && (p->id = rg_strdup(id)) != NULL)
-    d->next_prediction = (d->next_prediction + 1) % MAX_PREDICTIONS;
-  else
-    rg_service_list_free(&p->services);
-  rg_container_free(c);
-}
-
-/* At `start`: writes the predicted services at once, then reads the
- * container anyway, so that anything the prediction got wrong is corrected
- * by the same event. */
-static void start_container(struct rg_daemon *d, const char *id) {
-  struct prediction *p = prediction_find(d, id);
-  if (p != NULL) {
-    drop_container(d, id);
-    int rc = RG_OK;
-    for (size_t i = 0; rc == RG_OK && i < p->services.n; i++)
-      rc = rg_service_list_upsert(&d->desired, &p->services.items[i]);
-    rg_log_ctx(d->log, RG_LOG_DEBUG, &(struct rg_log_fields){.container = id},
-               "container %.12s started: writing its create-time prediction", id);
-    prediction_clear(p);
-    if (rc == RG_OK && d->next_retry == 0) apply(d);
-  }
-  refresh_container(d, id);
-}
-
-/* Whether a die with this exit code deregisters (registrator's rule). */
-static bool should_deregister(const struct rg_daemon *d, int exit_code) {
-  if (d->cfg->deregister_mode == RG_DEREGISTER_ALWAYS) return true;
-  return exit_code <= 0 || (exit_code & 0x80) != 0; /* success, unknown, or killed by a signal */
-}
-
-static void handle_event(struct rg_daemon *d, const struct queued_event *e) {
-  const char *a = e->action;
-  rg_log_ctx(d->log, RG_LOG_DEBUG, &(struct rg_log_fields){.container = e->id}, "event %s %.12s", a, e->id);
-  if (strcmp(a, "create") == 0) {
-    predict(d, e->id);
-  } else if (strcmp(a, "start") == 0) {
-    start_container(d, e->id);
-  } else if (strcmp(a, "unpause") == 0 || strcmp(a, "rename") == 0 ||
-             strncmp(a, "health_status", 13) == 0) {
-    refresh_container(d, e->id);
-  } else if (strcmp(a, "die") == 0) {
-    if (should_deregister(d, e->exit_code)) drop_container(d, e->id);
-    else rg_log_ctx(d->log, RG_LOG_INFO, &(struct rg_log_fields){.container = e->id},
-                    "container %.12s exited %d; kept (-deregister on-success)", e->id, e->exit_code);
-  } else if (strcmp(a, "destroy") == 0 || strcmp(a, "pause") == 0) {
-    drop_container(d, e->id); /* a paused container answers nothing: take it out */
-    struct prediction *p = prediction_find(d, e->id);
-    if (p) prediction_clear(p);
-  }
-}
-
-/* ---- registry writes ---- */
-
-static void apply(struct rg_daemon *d) {
-  size_t failed = rg_registry_apply(d->reg, &d->desired);
-  if (failed == 0) {
-    d->next_retry = 0;
-    d->retry_backoff = 0;
-    return;
-  }
-  /* write retries back off up to -retry-interval, so a registry that comes
-   * back is caught up within one retry interval */
-  d->retry_backoff = grow_backoff(d->retry_backoff, d->cfg->retry_interval);
-  d->next_retry = now_ms() + d->retry_backoff;
-  rg_log(d->log, RG_LOG_WARN, "%zu registry write(s) failed; retrying in %lld ms", failed,
-         (long long)d->retry_backoff);
-}
-
-/* Brings the desired set in step with Docker, then the registry with it.
- * A full resync (at start, after a reconnect, on SIGHUP) reads every
- * container; a periodic one lists the running containers and reads only
- * those it has not read yet (events keep the others current), so an
- * unchanged host costs one Docker request. Then one listing of the registry
- * repairs drift and, with -cleanup, removes this host's dangling entries. */
+/* Brings the desired set in step with Docker, then asks every registry to
+ * verify itself against it. A full resync (at start, after a reconnect, on
+ * SIGHUP) reads every container; a periodic one lists the running
+ * containers and reads only those it has not read yet (events keep the
+ * others current), so an unchanged host costs one Docker request. */
 static void resync(struct rg_daemon *d) {
   char err[RG_ERRBUF] = "";
-  bool full = d->full_resync;
   d->resync_now = false;
-  if (d->cfg->resync > 0) d->next_resync = now_ms() + d->cfg->resync * 1000;
-  struct rg_strlist ids = {0};
+  if (d->s->cfg.resync > 0) rg_timer_arm(&d->timers, T_RESYNC, rg_now_ms() + d->s->cfg.resync * 1000);
+  struct rg_strlist ids = {0}, unread = {0};
   if (rg_docker_list_running(d->docker, &ids, err) != RG_OK) {
-    rg_log(d->log, RG_LOG_WARN, "resync: %s", err);
+    rg_log(&d->s->log, RG_LOG_WARN, "resync: %s", err);
     rg_strlist_free(&ids);
     return; /* keep the desired set; the stream's reconnect resyncs again */
   }
   if (ids.n > 1) qsort(ids.items, ids.n, sizeof(char *), cmp_id);
-  if (full) rg_strlist_free(&d->known);
-  for (size_t i = 0; i < d->known.n; i++) /* gone since the last resync */
-    if (bsearch(&d->known.items[i], ids.items, ids.n, sizeof(char *), cmp_id) == NULL)
-      drop_container(d, d->known.items[i]);
-  if (full) {
-    rg_service_list_free(&d->desired);
-    d->desired = (struct rg_service_list){0};
+  if (rg_host_resync(&d->host, &ids, &unread) != RG_OK) {
+    rg_log(&d->s->log, RG_LOG_ERROR, "resync: out of memory");
+    d->host.full = true;
+  } else {
+    struct reads r = {.d = d, .ids = unread.items};
+    if (rg_docker_inspect_many(d->docker, unread.items, unread.n, RG_COLLECT_PARALLEL, on_read, &r, err))
+      rg_log(&d->s->log, RG_LOG_WARN, "resync: %s", err);
   }
-  struct rg_strlist read = {0}, unread = {0};
-  for (size_t i = 0; i < ids.n; i++) {
-    if (known_has(d, ids.items[i])) {
-      rg_strlist_add(&read, ids.items[i]);
-    } else {
-      rg_strlist_add(&unread, ids.items[i]);
-    }
-  }
-  struct reads r = {.d = d, .ids = unread.items, .read = &read};
-  if (rg_docker_inspect_many(d->docker, unread.items, unread.n, RG_COLLECT_PARALLEL, on_read, &r, err))
-    rg_log(d->log, RG_LOG_WARN, "resync: %s", err);
-  rg_strlist_free(&ids);
-  rg_strlist_free(&d->known);
-  if (read.n > 1) qsort(read.items, read.n, sizeof(char *), cmp_id);
-  d->known = read;
   bool trim = unread.n > 0;
+  rg_strlist_free(&ids);
   rg_strlist_free(&unread);
-  d->full_resync = false;
-  apply(d);
-  rg_metrics_first_sync(d->metrics); /* Docker read and the registry written (or retrying) */
-  size_t drifted = 0;
-  size_t failed = rg_registry_verify(d->reg, &d->desired, d->mo->hostname, d->cfg->cleanup, &drifted);
-  if (drifted) apply(d);
-  if (failed && d->next_retry == 0)
-    d->next_retry = now_ms() + grow_backoff(d->retry_backoff, d->cfg->retry_interval);
+  publish(d, RG_STEP_VERIFY);
+  rg_metrics_first_sync(d->metrics); /* Docker read, the desired set published */
 #ifdef __GLIBC__
-  if (trim) malloc_trim(0); /* the reads' and the listing's buffers are free: give the pages back */
+  if (trim) malloc_trim(0); /* the reads' buffers are free: give the pages back */
 #else
   (void)trim;
 #endif
@@ -362,6 +207,12 @@ static void stream_close(struct rg_daemon *d) {
   d->stream = NULL;
 }
 
+static void stream_retry(struct rg_daemon *d, const char *why, const char *verb) {
+  d->stream_backoff = rg_backoff_next(d->stream_backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
+  rg_timer_arm(&d->timers, T_STREAM, rg_now_ms() + d->stream_backoff);
+  rg_log(&d->s->log, RG_LOG_WARN, "%s; %s in %lld ms", why, verb, (long long)d->stream_backoff);
+}
+
 static void stream_open(struct rg_daemon *d) {
   char err[RG_ERRBUF] = "";
   rg_event_parser_reset(d->parser);
@@ -369,11 +220,8 @@ static void stream_open(struct rg_daemon *d) {
       curl_multi_add_handle(d->multi, rg_docker_stream_handle(d->stream)) != CURLM_OK) {
     if (d->stream) rg_docker_stream_free(d->stream);
     d->stream = NULL;
-    d->stream_backoff = grow_backoff(d->stream_backoff, BACKOFF_MAX_MS);
-    d->next_stream_try = now_ms() + d->stream_backoff;
     rg_metrics_stream(d->metrics, false);
-    rg_log(d->log, RG_LOG_WARN, "%s; retrying in %lld ms", err[0] ? err : "cannot subscribe",
-           (long long)d->stream_backoff);
+    stream_retry(d, err[0] ? err : "cannot subscribe", "retrying");
     return;
   }
   /* Subscribe first, then list: wait (briefly) until Docker has answered the
@@ -386,14 +234,14 @@ static void stream_open(struct rg_daemon *d) {
     int running = 0;
     curl_multi_perform(d->multi, &running);
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
-    if (code != 0 || running == 0 || (d->cancel && *d->cancel)) break;
+    if (code != 0 || running == 0 || d->s->cancel) break;
     curl_multi_poll(d->multi, NULL, 0, 20, NULL);
   }
   rg_metrics_stream(d->metrics, code == 200);
-  d->stream_since = now_ms();
-  rg_log(d->log, RG_LOG_INFO, "listening for Docker events on %s", rg_docker_endpoint(d->docker));
+  d->stream_since = rg_now_ms();
+  rg_log(&d->s->log, RG_LOG_INFO, "listening for Docker events on %s", rg_docker_endpoint(d->docker));
   d->resync_now = true;
-  d->full_resync = true; /* events may have been missed while disconnected */
+  d->host.full = true; /* events may have been missed while disconnected */
 }
 
 static void stream_check(struct rg_daemon *d) {
@@ -406,10 +254,8 @@ static void stream_check(struct rg_daemon *d) {
     rg_docker_stream_result(d->stream, m->data.result, err);
     stream_close(d);
     rg_metrics_stream(d->metrics, false);
-    if (now_ms() - d->stream_since > 10000) d->stream_backoff = 0; /* it was healthy */
-    d->stream_backoff = grow_backoff(d->stream_backoff, BACKOFF_MAX_MS);
-    d->next_stream_try = now_ms() + d->stream_backoff;
-    rg_log(d->log, RG_LOG_WARN, "%s; reconnecting in %lld ms", err, (long long)d->stream_backoff);
+    if (rg_now_ms() - d->stream_since > 10000) d->stream_backoff = 0; /* it was healthy */
+    stream_retry(d, err, "reconnecting");
     return;
   }
 }
@@ -426,18 +272,20 @@ static void drain_wake(struct rg_daemon *d) {
       if (buf[i] == 'r') reload = true;
     }
   if (reload && !d->stop) {
-    if (d->reload) d->reload(d->reload_ud);
+    if (d->reload && d->reload(d->reload_ud) == 0) {
+      d->host.deregister = d->s->cfg.deregister_mode;
+      rg_connect_update(d->engine, d->s);
+    }
     d->resync_now = true;
-    d->full_resync = true; /* the settings (and so every service) may differ */
+    d->host.full = true; /* the settings (and so every service) may differ */
   }
 }
 
-static int64_t earliest(int64_t a, int64_t b) { return (a == 0 || (b != 0 && b < a)) ? b : a; }
-
 static void process_events(struct rg_daemon *d) {
   if (d->overflow) {
-    rg_log(d->log, RG_LOG_WARN, "event queue overflowed; resyncing from Docker");
+    rg_log(&d->s->log, RG_LOG_WARN, "event queue overflowed; resyncing from Docker");
     d->resync_now = true;
+    d->host.full = true;
     d->overflow = false;
   }
   size_t n = d->nqueue;
@@ -447,34 +295,22 @@ static void process_events(struct rg_daemon *d) {
     free(d->queue[i].id);
   }
   d->nqueue = 0;
-  /* while writes are failing, the retry timer (not each event) drives them */
-  if (n > 0 && !d->resync_now && d->next_retry == 0) apply(d);
+  if (!d->resync_now) publish(d, 0);
 }
 
 int rg_daemon_run(struct rg_daemon *d, char *err) {
-  int64_t now = now_ms();
-  if (d->cfg->ttl_refresh > 0) d->next_refresh = now + d->cfg->ttl_refresh * 1000;
   stream_open(d);
   while (!d->stop) {
-    rg_metrics_heartbeat(d->metrics);
-    now = now_ms();
-    if (d->stream == NULL && now >= d->next_stream_try) stream_open(d);
+    rg_metrics_heartbeat(d->metrics); /* /healthz, WATCHDOG=1 */
+    int64_t now = rg_now_ms();
+    if (d->stream == NULL && rg_timer_fire(&d->timers, T_STREAM, now)) stream_open(d);
     stream_check(d); /* a stream that ended inside stream_open: no fd would wake the poll */
-    if (d->resync_now || (d->next_resync && now >= d->next_resync)) resync(d);
-    else if (d->next_retry && now >= d->next_retry) apply(d);
-    if (d->next_refresh && now >= d->next_refresh) {
-      char rerr[RG_ERRBUF] = "";
-      if (rg_registry_refresh(d->reg, rerr) != RG_OK)
-        rg_log(d->log, RG_LOG_WARN, "TTL refresh failed: %s", rerr);
-      d->next_refresh = now + d->cfg->ttl_refresh * 1000;
-    }
-    int64_t due = earliest(earliest(d->next_resync, d->next_retry), d->next_refresh);
-    if (d->stream == NULL) due = earliest(due, d->next_stream_try);
-    long timeout = 1000;
-    if (due) timeout = due <= now ? 0 : (due - now < 1000 ? (long)(due - now) : 1000);
-    timeout = rg_metrics_poll_timeout(d->metrics, timeout); /* in time for WATCHDOG=1 */
+    if (rg_timer_fire(&d->timers, T_RESYNC, now)) d->resync_now = true;
+    if (d->resync_now) resync(d);
     struct curl_waitfd wfd = {.fd = d->wake[0], .events = CURL_WAIT_POLLIN};
-    if (curl_multi_poll(d->multi, &wfd, 1, (int)timeout, NULL) != CURLM_OK)
+    int timeout = (int)rg_timer_wait_ms(&d->timers, rg_now_ms(), POLL_MAX_MS);
+    timeout = (int)rg_metrics_poll_timeout(d->metrics, timeout); /* in time for WATCHDOG=1 */
+    if (curl_multi_poll(d->multi, &wfd, 1, timeout, NULL) != CURLM_OK)
       return rg_err(err, RG_EIO, "event loop: curl_multi_poll failed");
     if (wfd.revents) drain_wake(d);
     int running;
@@ -483,11 +319,11 @@ int rg_daemon_run(struct rg_daemon *d, char *err) {
     process_events(d);
   }
   stream_close(d);
-  if (d->cancel) *d->cancel = 0; /* the requests below are the stop's own */
-  if (d->cfg->deregister_on_exit) {
-    size_t failed = rg_registry_deregister_all(d->reg);
-    if (failed) rg_log(d->log, RG_LOG_WARN, "%zu service(s) could not be deregistered on exit", failed);
-  }
+  /* the workers' requests were abandoned (s->cancel); the deregistrations
+   * of -deregister-on-exit are the stop's own */
+  rg_engine_stop(d->engine, false);
+  d->s->cancel = 0;
+  if (d->s->cfg.deregister_on_exit) rg_engine_stop(d->engine, true);
   return RG_OK;
 }
 
@@ -499,27 +335,26 @@ static void wake(struct rg_daemon *d, char c) {
 }
 
 void rg_daemon_stop(struct rg_daemon *d) {
-  if (d->cancel) *d->cancel = 1;
+  d->s->cancel = 1;
   wake(d, 's');
 }
 void rg_daemon_resync(struct rg_daemon *d) { wake(d, 'r'); }
 
-int rg_daemon_new(struct rg_daemon **out, struct rg_docker *docker, struct rg_registry *registry,
-                  const struct rg_config *cfg, const struct rg_model_options *mo,
-                  const struct rg_log *log, char *err) {
+int rg_daemon_new(struct rg_daemon **out, struct rg_docker *docker, struct rg_engine *engine,
+                  struct rg_settings *s, char *err) {
   *out = NULL;
   struct rg_daemon *d = calloc(1, sizeof *d);
   if (d == NULL) {
-    rg_registry_close(registry);
+    rg_engine_free(engine);
     rg_docker_close(docker);
     return rg_err(err, RG_ENOMEM, "out of memory");
   }
   d->wake[0] = d->wake[1] = -1;
   d->docker = docker;
-  d->reg = registry;
-  d->cfg = cfg;
-  d->mo = mo;
-  d->log = log;
+  d->engine = engine;
+  d->s = s;
+  rg_host_init(&d->host, s->cfg.deregister_mode, &s->log);
+  d->published = (uint64_t)-1;
   if (pipe(d->wake) != 0 || fcntl(d->wake[0], F_SETFL, O_NONBLOCK) != 0 ||
       fcntl(d->wake[1], F_SETFL, O_NONBLOCK) != 0 || (d->multi = curl_multi_init()) == NULL ||
       rg_event_parser_new(&d->parser, MAX_EVENT_LINE, on_event, d) != RG_OK) {
@@ -534,6 +369,7 @@ void rg_daemon_destroy(struct rg_daemon *d) {
   if (d == NULL) return;
   rg_httpd_stop(d->httpd); /* first: its thread reads the metrics */
   stream_close(d);
+  rg_engine_free(d->engine);
   if (d->multi) curl_multi_cleanup(d->multi);
   rg_event_parser_free(d->parser);
   for (size_t i = 0; i < d->nqueue; i++) {
@@ -541,13 +377,10 @@ void rg_daemon_destroy(struct rg_daemon *d) {
     free(d->queue[i].id);
   }
   free(d->queue);
-  rg_service_list_free(&d->desired);
-  rg_strlist_free(&d->known);
-  for (size_t i = 0; i < MAX_PREDICTIONS; i++) prediction_clear(&d->predictions[i]);
+  rg_host_free(&d->host);
   if (d->wake[0] >= 0) close(d->wake[0]);
   if (d->wake[1] >= 0) close(d->wake[1]);
-  rg_registry_close(d->reg);
   rg_docker_close(d->docker);
-  rg_metrics_free(d->metrics); /* last: the registry's series went with it */
+  rg_metrics_free(d->metrics); /* last: the engine's registries held its series */
   free(d);
 }

@@ -2,10 +2,11 @@
 #include "registrator/logjson.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_gen.h>
 
-#include "registrator/metrics.h"
+#include "registrator/registry.h"
 
 /* key: value; a value that is not UTF-8 goes out with every byte above
  * 0x7f as '?' (a line a shipper cannot parse would be lost whole). */
@@ -22,7 +23,7 @@ static void put(yajl_gen g, const char *key, const char *value) {
 
 int rg_log_json(struct rg_buf *out, const struct timespec *ts, enum rg_log_level level,
                 const struct rg_log_fields *f, const char *msg) {
-  char stamp[40] = "", when[32] = "", registry[512];
+  char stamp[40] = "", when[32] = "";
   struct tm tm;
   if (gmtime_r(&ts->tv_sec, &tm)) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
   snprintf(stamp, sizeof stamp, "%s.%03ldZ", when, ts->tv_nsec / 1000000L);
@@ -36,10 +37,9 @@ int rg_log_json(struct rg_buf *out, const struct timespec *ts, enum rg_log_level
   if (f) {
     put(g, "container", f->container);
     put(g, "service", f->service);
-    if (f->registry) {
-      rg_metrics_uri_label(f->registry, registry, sizeof registry);
-      put(g, "registry", registry);
-    }
+    char *registry = f->registry ? rg_uri_label(f->registry) : NULL; /* never a credential */
+    put(g, "registry", registry);
+    free(registry);
   }
   yajl_gen_map_close(g);
   const unsigned char *buf;

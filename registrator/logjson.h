@@ -4,7 +4,7 @@
  *   {"ts":"2026-12-01T08:44:44.450Z","level":"info","msg":"...",
  *    "container":"...","service":"...","registry":"..."}
  * The last three only where the line is about one; the registry goes
- * through rg_metrics_uri_label (no user:password@, no ?query), so a URI
+ * through rg_uri_label (no user:password@, no ?query), so a URI
  * never carries a secret into a log.
  */
 #ifndef RG_REGISTRATOR_LOGJSON_H

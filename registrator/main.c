@@ -89,8 +89,8 @@ static int reload(void *ud) {
     rg_config_free(&fresh);
     return 1;
   }
-  if (strcmp(fresh.uri, r->s->cfg.uri) != 0 || fresh.ttl != r->s->cfg.ttl)
-    rg_log(&r->s->log, RG_LOG_WARN, "reload: a new registry URI or -ttl takes a restart; kept");
+  if (fresh.ttl != r->s->cfg.ttl || fresh.ttl_refresh != r->s->cfg.ttl_refresh)
+    rg_log(&r->s->log, RG_LOG_WARN, "reload: a new -ttl or -ttl-refresh takes a restart; kept");
   if (!same_str(fresh.metrics, r->s->cfg.metrics) || !same_str(fresh.log_format, r->s->cfg.log_format))
     rg_log(&r->s->log, RG_LOG_WARN, "reload: a new -metrics or -log-format takes a restart; kept");
   char *keep[2] = {fresh.metrics, fresh.log_format}; /* the running ones stay in the settings */
@@ -98,11 +98,6 @@ static int reload(void *ud) {
   fresh.log_format = r->s->cfg.log_format;
   r->s->cfg.metrics = keep[0];
   r->s->cfg.log_format = keep[1];
-  free(fresh.uri);
-  fresh.uri = r->s->cfg.uri;
-  r->s->cfg.uri = NULL;
-  fresh.ttl = r->s->cfg.ttl;
-  fresh.ttl_refresh = r->s->cfg.ttl_refresh;
   rg_config_free(&r->s->cfg);
   r->s->cfg = fresh;
   if (rg_settings_reprepare(r->s, err) != RG_OK) {

@@ -110,23 +110,6 @@ void rg_metrics_set_notify(struct rg_metrics *m, struct rg_notify *n) {
   m->notify = n;
 }
 
-void rg_metrics_uri_label(const char *uri, char *buf, size_t size) {
-  if (size == 0) return;
-  buf[0] = '\0';
-  if (uri == NULL) return;
-  const char *sep = strstr(uri, "://");
-  const char *auth = sep ? sep + 3 : uri;
-  size_t an = strcspn(auth, "/?#");
-  const char *at = NULL; /* the last '@' of the authority ends user:password */
-  for (size_t i = 0; i < an; i++)
-    if (auth[i] == '@') at = auth + i;
-  const char *hosts = at ? at + 1 : auth;
-  size_t hn = an - (size_t)(hosts - auth);
-  const char *path = auth + an;
-  size_t pn = strcspn(path, "?#");
-  snprintf(buf, size, "%.*s%.*s%.*s", (int)(auth - uri), uri, (int)hn, hosts, (int)pn, path);
-}
-
 struct rg_metrics_registry *rg_metrics_registry_open(struct rg_metrics *m, const char *label) {
   if (m == NULL) return NULL;
   struct rg_metrics_registry *r = calloc(1, sizeof *r);

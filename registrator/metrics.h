@@ -45,12 +45,7 @@ void rg_metrics_free(struct rg_metrics *m);
  * first_sync drive its READY=1, STATUS= and WATCHDOG=1 (notify.h). */
 void rg_metrics_set_notify(struct rg_metrics *m, struct rg_notify *n);
 
-/* The registry URI as a label: scheme://hosts/path, without user:password@
- * and without the ?query (its options may name key files or tokens), cut
- * at size - 1 bytes. */
-void rg_metrics_uri_label(const char *uri, char *buf, size_t size);
-
-/* A registry's series under label (copied; use rg_metrics_uri_label). NULL
+/* A registry's series under label (copied; the registry's rg_uri_label). NULL
  * when m is NULL or on OOM. Closing drops its series (a reload removed it). */
 struct rg_metrics_registry *rg_metrics_registry_open(struct rg_metrics *m, const char *label);
 void rg_metrics_registry_close(struct rg_metrics_registry *r);

@@ -54,6 +54,7 @@ RG_EXPORT const char *rg_strerror(int code);
 enum rg_log_level { RG_LOG_DEBUG = 0, RG_LOG_INFO, RG_LOG_WARN, RG_LOG_ERROR };
 
 /* A log sink: receives one NUL-terminated line without a trailing newline.
+ * It is called from the registries' worker threads too: make it thread-safe.
  * The library never prints; without a sink, messages are dropped. */
 typedef void (*rg_log_fn)(void *userdata, enum rg_log_level level, const char *msg);
 
@@ -132,9 +133,13 @@ RG_EXPORT int rg_services_from_inspect(const struct rg_settings *s, const char *
 
 struct rg_registry; /* opaque */
 
-/* Opens the registry named by the "registry" setting and checks that it
- * answers, retrying per "retry-attempts"/"retry-interval". s must outlive
- * the handle. Free with rg_registry_close(). */
+/* Opens the registry named by the "registry" setting (the first, when it
+ * names several) and checks that it answers, retrying per
+ * "retry-attempts"/"retry-interval". s must outlive the handle. Free with
+ * rg_registry_close(). rg_registry_add/remove follow the daemon's rules: a
+ * service the registry refused is remembered and, unchanged, refused again
+ * without a request (RG_EINVAL); removing a service the registry does not
+ * hold succeeds. */
 RG_EXPORT int rg_registry_connect(struct rg_registry **out, struct rg_settings *s, char *err);
 RG_EXPORT int rg_registry_add(struct rg_registry *r, const struct rg_service_desc *d, char *err);
 RG_EXPORT int rg_registry_remove(struct rg_registry *r, const struct rg_service_desc *d, char *err);
@@ -144,9 +149,12 @@ RG_EXPORT void rg_registry_close(struct rg_registry *r); /* accepts NULL */
 
 /* ---- Docker -> registry ---------------------------------------------------- */
 
-/* One resync: registers every running container's services, refreshes
- * TTLs, and with "cleanup" removes this host's dangling entries. *failed
- * gets the number of writes that did not hold (0: in step). */
+/* One resync: registers every running container's services in every
+ * registry of the "registry" setting (each written at once by its own
+ * thread), and with "cleanup" removes this host's dangling entries. *failed
+ * gets the number of writes that did not hold, a registry that could not be
+ * reached or verified counting one (0: every registry in step); err then
+ * names each registry not in step. */
 RG_EXPORT int rg_resync_once(struct rg_settings *s, size_t *failed, char *err);
 
 /* What the running containers would become, as JSON Lines sorted by id

@@ -8,33 +8,28 @@
 
 #include "registrator/reconcile.h"
 
-/* ---- metrics (metrics.h): every request timed, every outcome counted ---- */
-
-static double mono_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+/* Deep copy of the adapter configuration's strings into dst (owned). */
+static int config_copy(struct rg_adapter_config *dst, const struct rg_adapter_config *src) {
+  *dst = *src;
+  const char **fields[] = {&dst->hostname, &dst->ca_file, &dst->cert_file, &dst->key_file,
+                           &dst->username, &dst->password, &dst->token};
+  int rc = RG_OK;
+  for (size_t i = 0; i < RG_ARRAY_LEN(fields); i++) {
+    const char *v = *fields[i];
+    *fields[i] = NULL;
+    if (v && (*fields[i] = rg_strdup(v)) == NULL) rc = RG_ENOMEM;
+  }
+  return rc;
 }
 
-/* Answered: the registry said something, even "no" (RG_EINVAL, RG_ENOTFOUND). */
-static bool answered(int rc) { return rc == RG_OK || rc == RG_EINVAL || rc == RG_ENOTFOUND; }
-
-static enum rg_metrics_result result_of(int rc) {
-  return rc == RG_OK || rc == RG_ENOTFOUND ? RG_METRICS_OK : rc == RG_EINVAL ? RG_METRICS_REFUSED : RG_METRICS_ERROR;
-}
-
-/* One request ended with rc after started (mono_s): duration, up, state. */
-static void observed(struct rg_registry *r, double started, int rc) {
-  if (r->metrics == NULL) return;
-  rg_metrics_request(r->metrics, mono_s() - started);
-  r->up = answered(rc);
-  rg_metrics_registry_state(r->metrics, r->up, r->registered.n, r->pending, false);
-}
-
-void rg_registry_set_metrics(struct rg_registry *r, struct rg_metrics_registry *m) {
-  rg_metrics_registry_close(r->metrics);
-  r->metrics = m;
-  r->up = true; /* rg_registry_connect pinged it */
+static void config_free(struct rg_adapter_config *c) {
+  char *secrets[] = {(char *)c->password, (char *)c->token};
+  for (size_t i = 0; i < RG_ARRAY_LEN(secrets); i++)
+    if (secrets[i]) rg_wipe(secrets[i], strlen(secrets[i]));
+  const char *fields[] = {c->hostname, c->ca_file, c->cert_file, c->key_file,
+                          c->username, c->password, c->token};
+  for (size_t i = 0; i < RG_ARRAY_LEN(fields); i++) free((char *)fields[i]);
+  memset(c, 0, sizeof *c);
 }
 
 int rg_registry_open(struct rg_registry **out, const char *uri, const struct rg_adapter_config *cfg,
@@ -54,14 +49,20 @@ int rg_registry_open(struct rg_registry **out, const char *uri, const struct rg_
     return rc;
   }
   struct rg_registry *r = calloc(1, sizeof *r);
-  if (r == NULL || (r->uri = rg_strdup(uri)) == NULL) {
+  if (r == NULL || (r->uri = rg_strdup(uri)) == NULL || (r->label = rg_uri_label(uri)) == NULL) {
+    if (r) free(r->uri);
     free(r);
     rg_uri_free(&u);
     return rg_err(err, RG_ENOMEM, "out of memory");
   }
-  r->adapter = a;
   r->log = cfg->log;
-  rc = a->open(&r->state, &u, cfg, err);
+  if (config_copy(&r->cfg, cfg) != RG_OK) {
+    rg_uri_free(&u);
+    rg_registry_close(r);
+    return rg_err(err, RG_ENOMEM, "out of memory");
+  }
+  r->adapter = a;
+  rc = a->open(&r->state, &u, &r->cfg, err);
   rg_uri_free(&u);
   if (rc) {
     rg_registry_close(r);
@@ -77,20 +78,70 @@ void rg_registry_close(struct rg_registry *r) {
   rg_metrics_registry_close(r->metrics);
   rg_service_list_free(&r->registered);
   rg_service_list_free(&r->rejected);
+  config_free(&r->cfg);
+  free(r->label);
   free(r->uri);
   free(r);
 }
 
+char *rg_uri_label(const char *uri) {
+  const char *sep = strstr(uri, "://");
+  const char *host = sep ? sep + 3 : uri;
+  const char *end = host + strcspn(host, "/?#");
+  const char *at = NULL;
+  for (const char *p = host; p < end; p++)
+    if (*p == '@') at = p; /* user:password@ */
+  struct rg_buf b = {0};
+  int rc = rg_buf_append(&b, uri, (size_t)(host - uri));
+  if (rc == RG_OK) rc = at ? rg_buf_append(&b, at + 1, strcspn(at + 1, "?#")) : rg_buf_append(&b, host, strcspn(host, "?#"));
+  if (rc != RG_OK) {
+    rg_buf_free(&b);
+    return NULL;
+  }
+  return b.data;
+}
+
+/* ---- metrics (metrics.h): every request timed, every outcome counted ---- */
+
+static double mono_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void timed(struct rg_registry *r, double started) { rg_metrics_request(r->metrics, mono_s() - started); }
+
+static void count(struct rg_registry *r, enum rg_metrics_op op, int rc) {
+  rg_metrics_op(r->metrics, op,
+                rc == RG_OK || rc == RG_ENOTFOUND ? RG_METRICS_OK
+                : rc == RG_EINVAL                 ? RG_METRICS_REFUSED
+                                                  : RG_METRICS_ERROR,
+                1);
+}
+
+void rg_registry_set_metrics(struct rg_registry *r, struct rg_metrics_registry *m) {
+  rg_metrics_registry_close(r->metrics);
+  r->metrics = m;
+}
+
+/* Whether rc means the registry answered (up), or never did. */
+static void note(struct rg_registry *r, int rc) {
+  r->up = !(rc == RG_ECONNECT || rc == RG_EIO || rc == RG_ESTOPPED || rc == RG_ENOMEM);
+}
+
 int rg_registry_ping(struct rg_registry *r, char *err) {
-  return r->adapter->ping ? r->adapter->ping(r->state, err) : RG_OK;
+  int rc = r->adapter->ping ? r->adapter->ping(r->state, err) : RG_OK;
+  note(r, rc);
+  return rc;
 }
 
 int rg_registry_refresh(struct rg_registry *r, char *err) {
   if (r->adapter->refresh == NULL) return RG_OK;
   double t0 = mono_s();
   int rc = r->adapter->refresh(r->state, err);
-  rg_metrics_op(r->metrics, RG_METRICS_REFRESH, result_of(rc), 1);
-  observed(r, t0, rc);
+  timed(r, t0);
+  count(r, RG_METRICS_REFRESH, rc);
+  note(r, rc);
   return rc;
 }
 
@@ -100,12 +151,15 @@ static int deregister_one(struct rg_registry *r, const struct rg_service *s) {
   char err[RG_ERRBUF] = "";
   double t0 = mono_s();
   int rc = r->adapter->deregister_service(r->state, s, err);
+  timed(r, t0);
+  count(r, RG_METRICS_DEREGISTER, rc);
+  note(r, rc);
   if (rc == RG_ENOTFOUND) rc = RG_OK; /* already gone is done */
-  rg_metrics_op(r->metrics, RG_METRICS_DEREGISTER, result_of(rc), 1);
-  observed(r, t0, rc);
-  struct rg_log_fields f = {s->container_name ? s->container_name : s->container_id, s->id, r->uri};
-  if (rc) rg_log_ctx(r->log, RG_LOG_WARN, &f, "deregister %s failed: %s", s->id, err[0] ? err : rg_strerror(rc));
-  else rg_log_ctx(r->log, RG_LOG_INFO, &f, "deregistered %s", s->id);
+  struct rg_log_fields f = {s->container_name ? s->container_name : s->container_id, s->id, r->label};
+  if (rc)
+    rg_log_ctx(r->log, RG_LOG_WARN, &f, "%s: deregister %s failed: %s", r->label, s->id,
+               err[0] ? err : rg_strerror(rc));
+  else rg_log_ctx(r->log, RG_LOG_INFO, &f, "%s: deregistered %s", r->label, s->id);
   return rc;
 }
 
@@ -113,18 +167,21 @@ static int deregister_one(struct rg_registry *r, const struct rg_service *s) {
  * message): RG_OK and RG_EINVAL (the service's own fault: remembered, not
  * retried until it changes) are final; anything else is the registry's. */
 static int settle(struct rg_registry *r, const struct rg_service *s, int rc, const char *err) {
-  rg_metrics_op(r->metrics, RG_METRICS_REGISTER, result_of(rc), 1);
-  struct rg_log_fields f = {s->container_name ? s->container_name : s->container_id, s->id, r->uri};
+  note(r, rc);
+  count(r, RG_METRICS_REGISTER, rc);
+  struct rg_log_fields f = {s->container_name ? s->container_name : s->container_id, s->id, r->label};
   if (rc == RG_OK) rc = rg_service_list_upsert(&r->registered, s);
   if (rc == RG_OK) {
     rg_service_list_remove(&r->rejected, s->id);
-    rg_log_ctx(r->log, RG_LOG_INFO, &f, "registered %s as %s at %s:%d", s->id, s->name, s->ip, s->port);
+    rg_log_ctx(r->log, RG_LOG_INFO, &f, "%s: registered %s as %s at %s:%d", r->label, s->id, s->name, s->ip,
+               s->port);
   } else if (rc == RG_EINVAL) {
-    rg_log_ctx(r->log, RG_LOG_ERROR, &f, "register %s (container %s) refused, not retried until it changes: %s",
-               s->id, s->container_name ? s->container_name : "?", err[0] ? err : rg_strerror(rc));
+    rg_log_ctx(r->log, RG_LOG_ERROR, &f, "%s: register %s (container %s) refused, not retried until it changes: %s",
+               r->label, s->id, s->container_name ? s->container_name : "?", err[0] ? err : rg_strerror(rc));
     if (rg_service_list_upsert(&r->rejected, s) != RG_OK) return RG_ENOMEM;
   } else {
-    rg_log_ctx(r->log, RG_LOG_WARN, &f, "register %s failed: %s", s->id, err[0] ? err : rg_strerror(rc));
+    rg_log_ctx(r->log, RG_LOG_WARN, &f, "%s: register %s failed: %s", r->label, s->id,
+               err[0] ? err : rg_strerror(rc));
   }
   return rc;
 }
@@ -146,17 +203,13 @@ static void send_batch(struct rg_registry *r, struct batch *b, size_t n) {
   if (r->adapter->register_many == NULL) { /* n == 1 */
     b->errs[0][0] = '\0';
     b->rcs[0] = r->adapter->register_service(r->state, b->svcs[0], b->errs[0]);
-    observed(r, t0, b->rcs[0]);
+    timed(r, t0);
     return;
   }
   r->adapter->register_many(r->state, b->svcs, n, b->rcs, b->errs, b->err);
-  int worst = RG_OK; /* the registry's own failure, when one kept a service out */
+  timed(r, t0); /* a batch is one request */
   for (size_t i = 0; i < n; i++)
-    if (b->rcs[i] != RG_OK && b->rcs[i] != RG_EINVAL) {
-      snprintf(b->errs[i], RG_ERRBUF, "%s", b->err);
-      worst = b->rcs[i];
-    }
-  observed(r, t0, worst);
+    if (b->rcs[i] != RG_OK && b->rcs[i] != RG_EINVAL) snprintf(b->errs[i], RG_ERRBUF, "%s", b->err);
 }
 
 /* The REGISTER ops, in batches: a service refused before and unchanged is
@@ -221,13 +274,11 @@ size_t rg_registry_apply(struct rg_registry *r, const struct rg_service_list *de
   if (!halted && done < total) register_all(r, &ops, &done, &pending, &halted);
   if (halted && done < total) {
     pending += total - done;
-    rg_log_ctx(r->log, RG_LOG_WARN, &(struct rg_log_fields){.registry = r->uri},
-               "%zu more write(s) postponed until the registry answers", total - done);
+    rg_log_ctx(r->log, RG_LOG_WARN, &(struct rg_log_fields){.registry = r->label},
+               "%s: %zu more write(s) postponed until the registry answers", r->label, total - done);
   }
   rg_service_list_free(&gone);
   rg_op_list_free(&ops);
-  r->pending = pending;
-  rg_metrics_registry_state(r->metrics, r->up, r->registered.n, pending, pending == 0);
   return pending;
 }
 
@@ -241,11 +292,12 @@ size_t rg_registry_verify(struct rg_registry *r, const struct rg_service_list *d
   double t0 = mono_s();
   if (!cleanup && r->adapter->list_own) rc = r->adapter->list_own(r->state, &found, err);
   if (rc == RG_EUNSUPPORTED) rc = r->adapter->list(r->state, &found, err);
-  rg_metrics_op(r->metrics, RG_METRICS_LIST, result_of(rc), 1);
-  observed(r, t0, rc);
+  timed(r, t0);
+  count(r, RG_METRICS_LIST, rc);
+  note(r, rc);
   if (rc != RG_OK) {
-    rg_log_ctx(r->log, RG_LOG_WARN, &(struct rg_log_fields){.registry = r->uri}, "cannot list %s to verify it: %s",
-               r->uri, err);
+    rg_log_ctx(r->log, RG_LOG_WARN, &(struct rg_log_fields){.registry = r->label}, "cannot list %s to verify it: %s",
+               r->label, err);
     rg_service_list_free(&found);
     return 1;
   }
@@ -258,8 +310,8 @@ size_t rg_registry_verify(struct rg_registry *r, const struct rg_service_list *d
       i++;
       continue;
     }
-    rg_log_ctx(r->log, RG_LOG_WARN, &(struct rg_log_fields){mine->container_id, mine->id, r->uri},
-               "%s is missing from the registry; writing it again", mine->id);
+    rg_log_ctx(r->log, RG_LOG_WARN, &(struct rg_log_fields){mine->container_name, mine->id, r->label},
+               "%s: %s is missing from the registry; writing it again", r->label, mine->id);
     rg_service_list_remove(&r->registered, mine->id); /* the next apply re-registers it */
     (*drifted)++;
   }
@@ -269,13 +321,34 @@ size_t rg_registry_verify(struct rg_registry *r, const struct rg_service_list *d
     if (s->id == NULL || strncmp(s->id, hostname, hlen) != 0 || s->id[hlen] != ':') continue;
     const struct rg_service *want = rg_service_list_find(desired, s->id);
     if (want && (s->name == NULL || strcmp(want->name, s->name) == 0)) continue;
-    rg_log(r->log, RG_LOG_INFO, "cleanup: %s%s%s has no running container", s->name ? s->name : "",
+    rg_log(r->log, RG_LOG_INFO, "%s: cleanup: %s%s%s has no running container", r->label, s->name ? s->name : "",
            s->name ? "/" : "", s->id);
     if (deregister_one(r, s) != RG_OK) failed++;
     else if (want == NULL) rg_service_list_remove(&r->registered, s->id);
   }
   rg_service_list_free(&found);
   return failed;
+}
+
+int rg_registry_write(struct rg_registry *r, const struct rg_service *s, bool add, char *err) {
+  int rc;
+  if (!add) {
+    rc = deregister_one(r, s);
+    if (rc == RG_OK) {
+      rg_service_list_remove(&r->registered, s->id);
+      rg_service_list_remove(&r->rejected, s->id);
+    }
+    return rc ? rg_err(err, rc, "%s: deregister %s failed (see the log)", r->label, s->id) : RG_OK;
+  }
+  const struct rg_service *old = rg_service_list_find(&r->rejected, s->id);
+  if (old && rg_service_equal(old, s))
+    return rg_err(err, RG_EINVAL, "%s: %s was refused before and has not changed", r->label, s->id);
+  char why[RG_ERRBUF] = "";
+  double t0 = mono_s();
+  rc = r->adapter->register_service(r->state, s, why);
+  timed(r, t0);
+  rc = settle(r, s, rc, why);
+  return rc ? rg_err(err, rc, "%s: register %s: %s", r->label, s->id, why[0] ? why : rg_strerror(rc)) : RG_OK;
 }
 
 size_t rg_registry_deregister_all(struct rg_registry *r) {

@@ -15,25 +15,30 @@
 struct rg_registry {
   const struct rg_adapter *adapter;
   void *state;
-  char *uri;                          /* as given, for messages */
+  char *uri;                          /* as given */
+  char *label;                        /* the URI without credentials: for messages and metrics */
+  bool up;                            /* the last request was answered */
   struct rg_service_list registered;  /* what we wrote and still own, sorted by id */
   struct rg_service_list rejected;    /* refused as invalid (RG_EINVAL): not retried
                                          until the service changes; sorted by id */
   const struct rg_log *log;
-  struct rg_metrics_registry *metrics; /* NULL: metrics off; closed with the registry */
-  bool up;                             /* the last request was answered */
-  size_t pending;                      /* writes left by the last apply */
+  struct rg_adapter_config cfg;       /* owned copies of every string the adapter borrows */
+  struct rg_metrics_registry *metrics; /* its series (metrics.h); NULL: off; closed with it */
 };
 
 /* Parses uri, finds its adapter and opens it (no network I/O is required to
- * succeed: reachability is rg_registry_ping's job). */
+ * succeed: reachability is rg_registry_ping's job). The registry keeps its
+ * own copies of cfg's strings; cfg->log and cfg->cancel stay borrowed and
+ * must outlive it. */
 int rg_registry_open(struct rg_registry **out, const char *uri, const struct rg_adapter_config *cfg,
                      char *err);
 void rg_registry_close(struct rg_registry *r); /* accepts NULL */
 
 int rg_registry_ping(struct rg_registry *r, char *err);
 
-/* Hands r its series (owned from now on: closed with r). */
+/* Hands r its series (owned from here: closed with r). Every request is
+ * timed into it and every operation counted; the registry's state is
+ * reported by whoever drives it (engine.c). */
 void rg_registry_set_metrics(struct rg_registry *r, struct rg_metrics_registry *m);
 
 /* Writes the difference between desired (sorted by id) and what is
@@ -59,6 +64,16 @@ size_t rg_registry_apply(struct rg_registry *r, const struct rg_service_list *de
  * Returns the number of failures, a failed list counting as one. */
 size_t rg_registry_verify(struct rg_registry *r, const struct rg_service_list *desired,
                           const char *hostname, bool cleanup, size_t *drifted);
+
+/* One service written by the same rules as rg_registry_apply (the
+ * library's rg_registry_add/remove): a refusal is remembered and an
+ * unchanged refused service is not sent again; "not found" on a removal
+ * is done; the mirror follows. err says why on failure. */
+int rg_registry_write(struct rg_registry *r, const struct rg_service *s, bool add, char *err);
+
+/* uri without "user:password@" and without the query (which may carry
+ * credentials or file paths): a malloc()ed string, NULL on OOM. */
+char *rg_uri_label(const char *uri);
 
 /* Deregisters everything this registrator registered. Failures counted. */
 size_t rg_registry_deregister_all(struct rg_registry *r);

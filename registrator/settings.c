@@ -18,16 +18,25 @@ int rg_settings_new(struct rg_settings **out) {
   return RG_OK;
 }
 
-static void cred_free(struct rg_credentials *c) {
-  free(c->docker_host);
+static void wipe_free(char *p) {
+  if (p) rg_wipe(p, strlen(p));
+  free(p);
+}
+
+static void family_free(struct rg_registry_cred *c) {
   free(c->ca_file);
   free(c->cert_file);
   free(c->key_file);
   free(c->username);
-  if (c->password) memset(c->password, 0, strlen(c->password));
-  free(c->password);
-  if (c->token) memset(c->token, 0, strlen(c->token));
-  free(c->token);
+  wipe_free(c->password);
+  wipe_free(c->token);
+  memset(c, 0, sizeof *c);
+}
+
+static void cred_free(struct rg_credentials *c) {
+  free(c->docker_host);
+  family_free(&c->etcd);
+  family_free(&c->consul);
   memset(c, 0, sizeof *c);
 }
 
@@ -63,22 +72,32 @@ static int set_str(char **field, const char *value) {
   return RG_OK;
 }
 
-int rg_settings_set(struct rg_settings *s, const char *name, const char *value, char *err) {
-  struct rg_credentials *c = &s->cred;
-  char **field = NULL;
-  if (strcmp(name, "docker-host") == 0) field = &c->docker_host;
-  else if (strcmp(name, "ca-file") == 0) field = &c->ca_file;
-  else if (strcmp(name, "cert-file") == 0) field = &c->cert_file;
-  else if (strcmp(name, "key-file") == 0) field = &c->key_file;
-  else if (strcmp(name, "username") == 0) field = &c->username;
-  else if (strcmp(name, "password") == 0) field = &c->password;
-  else if (strcmp(name, "token") == 0) field = &c->token;
-  if (field) return set_str(field, value) ? rg_err(err, RG_ENOMEM, "out of memory") : RG_OK;
-  if (strcmp(name, "tls-insecure") == 0) {
-    c->tls_insecure = value && (strcmp(value, "true") == 0 || strcmp(value, "1") == 0);
-    return RG_OK;
+/* A credential set by its name through the library: it holds for every
+ * registry family (the caller chose it). */
+static int set_cred(struct rg_credentials *c, const char *name, const char *value, char *err) {
+  struct rg_registry_cred *fam[] = {&c->etcd, &c->consul};
+  for (size_t i = 0; i < RG_ARRAY_LEN(fam); i++) {
+    struct rg_registry_cred *f = fam[i];
+    char **field = NULL;
+    if (strcmp(name, "ca-file") == 0) field = &f->ca_file;
+    else if (strcmp(name, "cert-file") == 0) field = &f->cert_file;
+    else if (strcmp(name, "key-file") == 0) field = &f->key_file;
+    else if (strcmp(name, "username") == 0) field = &f->username;
+    else if (strcmp(name, "password") == 0) field = &f->password;
+    else if (strcmp(name, "token") == 0) field = &f->token;
+    else if (strcmp(name, "tls-insecure") == 0) f->tls_insecure = value && (strcmp(value, "true") == 0 || strcmp(value, "1") == 0);
+    else return RG_ENOTFOUND;
+    if (field && set_str(field, value) != RG_OK) return rg_err(err, RG_ENOMEM, "out of memory");
   }
+  return RG_OK;
+}
+
+int rg_settings_set(struct rg_settings *s, const char *name, const char *value, char *err) {
   s->prepared = false;
+  if (strcmp(name, "docker-host") == 0)
+    return set_str(&s->cred.docker_host, value) ? rg_err(err, RG_ENOMEM, "out of memory") : RG_OK;
+  int rc = set_cred(&s->cred, name, value, err);
+  if (rc != RG_ENOTFOUND) return rc;
   return rg_config_set(&s->cfg, name, value, err);
 }
 
@@ -114,42 +133,49 @@ static int env_duration(const char *(*getenv_fn)(const char *), const char *var,
   return RG_OK;
 }
 
-int rg_settings_load_env(struct rg_settings *s, const char *(*getenv_fn)(const char *), char *err) {
-  struct rg_credentials *c = &s->cred;
-  const char *uri = s->cfg.uri ? s->cfg.uri : "";
-  bool consul = strncmp(uri, "consul", 6) == 0;
+static int load_consul(struct rg_registry_cred *c, const char *(*getenv_fn)(const char *), char *err) {
   const char *v;
-  int rc = set_str(&c->docker_host, getenv_fn("DOCKER_HOST"));
-  if (rc == RG_OK && (rc = rg_settings_load_systemd(s, getenv_fn, err)) != RG_OK) return rc;
-  if (consul) {
-    if (rc == RG_OK) rc = set_str(&c->ca_file, getenv_fn("CONSUL_CACERT"));
-    /* CONSUL_TLSCERT / CONSUL_TLSKEY: what gliderlabs/registrator read */
-    if (rc == RG_OK) rc = set_str(&c->cert_file, (v = getenv_fn("CONSUL_CLIENT_CERT")) ? v : getenv_fn("CONSUL_TLSCERT"));
-    if (rc == RG_OK) rc = set_str(&c->key_file, (v = getenv_fn("CONSUL_CLIENT_KEY")) ? v : getenv_fn("CONSUL_TLSKEY"));
-    if (rc == RG_OK) rc = set_str(&c->token, getenv_fn("CONSUL_HTTP_TOKEN"));
-    if (rc == RG_OK && c->token == NULL && (v = getenv_fn("CONSUL_HTTP_TOKEN_FILE")) && v[0])
-      return read_token_file(v, &c->token, err);
-    v = getenv_fn("CONSUL_HTTP_SSL_VERIFY");
-    c->tls_insecure = v && (strcmp(v, "false") == 0 || strcmp(v, "0") == 0);
-  } else {
-    if (rc == RG_OK) rc = set_str(&c->ca_file, getenv_fn("ETCDCTL_CACERT"));
-    if (rc == RG_OK) rc = set_str(&c->cert_file, getenv_fn("ETCDCTL_CERT"));
-    if (rc == RG_OK) rc = set_str(&c->key_file, getenv_fn("ETCDCTL_KEY"));
-    if (rc == RG_OK) rc = set_str(&c->password, getenv_fn("ETCDCTL_PASSWORD"));
-    if (rc == RG_OK && (v = getenv_fn("ETCDCTL_USER")) != NULL) {
-      const char *colon = strchr(v, ':'); /* etcdctl's "name:password" form */
-      char *name = rg_strndup(v, colon ? (size_t)(colon - v) : strlen(v));
-      rc = name ? set_str(&c->username, name) : RG_ENOMEM;
-      free(name);
-      if (rc == RG_OK && colon) rc = set_str(&c->password, colon + 1);
-    }
-    v = getenv_fn("ETCDCTL_INSECURE_SKIP_TLS_VERIFY");
-    c->tls_insecure = v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
-    if (rc == RG_OK) rc = env_duration(getenv_fn, "ETCDCTL_COMMAND_TIMEOUT", &c->timeout_ms, err);
-    if (rc == RG_OK) rc = env_duration(getenv_fn, "ETCDCTL_DIAL_TIMEOUT", &c->connect_timeout_ms, err);
-    if (rc) return rc;
+  int rc = set_str(&c->ca_file, getenv_fn("CONSUL_CACERT"));
+  /* CONSUL_TLSCERT / CONSUL_TLSKEY: what gliderlabs/registrator read */
+  if (rc == RG_OK) rc = set_str(&c->cert_file, (v = getenv_fn("CONSUL_CLIENT_CERT")) ? v : getenv_fn("CONSUL_TLSCERT"));
+  if (rc == RG_OK) rc = set_str(&c->key_file, (v = getenv_fn("CONSUL_CLIENT_KEY")) ? v : getenv_fn("CONSUL_TLSKEY"));
+  if (rc == RG_OK) rc = set_str(&c->token, getenv_fn("CONSUL_HTTP_TOKEN"));
+  if (rc) return rg_err(err, rc, "out of memory");
+  v = getenv_fn("CONSUL_HTTP_SSL_VERIFY");
+  c->tls_insecure = v && (strcmp(v, "false") == 0 || strcmp(v, "0") == 0);
+  if (c->token == NULL && (v = getenv_fn("CONSUL_HTTP_TOKEN_FILE")) && v[0])
+    return read_token_file(v, &c->token, err);
+  return RG_OK;
+}
+
+static int load_etcd(struct rg_registry_cred *c, const char *(*getenv_fn)(const char *), char *err) {
+  const char *v;
+  int rc = set_str(&c->ca_file, getenv_fn("ETCDCTL_CACERT"));
+  if (rc == RG_OK) rc = set_str(&c->cert_file, getenv_fn("ETCDCTL_CERT"));
+  if (rc == RG_OK) rc = set_str(&c->key_file, getenv_fn("ETCDCTL_KEY"));
+  if (rc == RG_OK) rc = set_str(&c->password, getenv_fn("ETCDCTL_PASSWORD"));
+  if (rc == RG_OK && (v = getenv_fn("ETCDCTL_USER")) != NULL) {
+    const char *colon = strchr(v, ':'); /* etcdctl's "name:password" form */
+    char *name = rg_strndup(v, colon ? (size_t)(colon - v) : strlen(v));
+    rc = name ? set_str(&c->username, name) : RG_ENOMEM;
+    free(name);
+    if (rc == RG_OK && colon) rc = set_str(&c->password, colon + 1);
   }
-  return rc ? rg_err(err, rc, "out of memory") : RG_OK;
+  if (rc) return rg_err(err, rc, "out of memory");
+  v = getenv_fn("ETCDCTL_INSECURE_SKIP_TLS_VERIFY");
+  c->tls_insecure = v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+  rc = env_duration(getenv_fn, "ETCDCTL_COMMAND_TIMEOUT", &c->timeout_ms, err);
+  if (rc == RG_OK) rc = env_duration(getenv_fn, "ETCDCTL_DIAL_TIMEOUT", &c->connect_timeout_ms, err);
+  return rc;
+}
+
+int rg_settings_load_env(struct rg_settings *s, const char *(*getenv_fn)(const char *), char *err) {
+  s->prepared = false;
+  if (set_str(&s->cred.docker_host, getenv_fn("DOCKER_HOST")) != RG_OK)
+    return rg_err(err, RG_ENOMEM, "out of memory");
+  int rc = rg_settings_load_systemd(s, getenv_fn, err);
+  if (rc == RG_OK) rc = load_etcd(&s->cred.etcd, getenv_fn, err);
+  return rc ? rc : load_consul(&s->cred.consul, getenv_fn, err);
 }
 
 int rg_settings_load_systemd(struct rg_settings *s, const char *(*getenv_fn)(const char *), char *err) {
@@ -202,22 +228,27 @@ int rg_settings_prepare(struct rg_settings *s, char *err) {
   mo->tags = &s->tags;
   mo->healthy_only = cfg->healthy_only;
 
-  struct rg_adapter_config *ac = &s->ac;
-  memset(ac, 0, sizeof *ac);
-  ac->hostname = s->hostname;
-  ac->ttl = (int)cfg->ttl;
-  ac->ttl_refresh = (int)cfg->ttl_refresh;
-  ac->log = &s->log;
-  ac->ca_file = s->cred.ca_file;
-  ac->cert_file = s->cred.cert_file;
-  ac->key_file = s->cred.key_file;
-  ac->username = s->cred.username;
-  ac->password = s->cred.password;
-  ac->token = s->cred.token;
-  ac->tls_insecure = s->cred.tls_insecure;
-  ac->timeout_ms = s->cred.timeout_ms;
-  ac->connect_timeout_ms = s->cred.connect_timeout_ms;
-  ac->cancel = &s->cancel;
   s->prepared = true;
   return RG_OK;
+}
+
+void rg_settings_adapter_config(const struct rg_settings *s, const char *uri,
+                                struct rg_adapter_config *ac) {
+  const struct rg_registry_cred *c =
+      strncmp(uri ? uri : "", "consul", 6) == 0 ? &s->cred.consul : &s->cred.etcd;
+  memset(ac, 0, sizeof *ac);
+  ac->hostname = s->hostname;
+  ac->ttl = (int)s->cfg.ttl;
+  ac->ttl_refresh = (int)s->cfg.ttl_refresh;
+  ac->log = &s->log;
+  ac->ca_file = c->ca_file;
+  ac->cert_file = c->cert_file;
+  ac->key_file = c->key_file;
+  ac->username = c->username;
+  ac->password = c->password;
+  ac->token = c->token;
+  ac->tls_insecure = c->tls_insecure;
+  ac->timeout_ms = c->timeout_ms;
+  ac->connect_timeout_ms = c->connect_timeout_ms;
+  ac->cancel = &s->cancel;
 }

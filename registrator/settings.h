@@ -11,12 +11,18 @@
 #include "registrator/config.h"
 #include "registrator/model.h"
 
-struct rg_credentials {
-  char *docker_host; /* DOCKER_HOST */
+/* A registry family's credentials: etcd and SkyDNS read ETCDCTL_*, Consul
+ * reads CONSUL_*; a process feeding both kinds holds both. */
+struct rg_registry_cred {
   char *ca_file, *cert_file, *key_file;
   char *username, *password, *token;
   bool tls_insecure;
   long timeout_ms, connect_timeout_ms; /* 0: the adapter's default */
+};
+
+struct rg_credentials {
+  char *docker_host; /* DOCKER_HOST */
+  struct rg_registry_cred etcd, consul;
 };
 
 struct rg_settings {
@@ -34,16 +40,14 @@ struct rg_settings {
   char default_ip[64];
   struct rg_strlist tags;
   struct rg_model_options mo;
-  struct rg_adapter_config ac;
 };
 
 /* Reads the credentials from the environment through getenv_fn: DOCKER_HOST;
- * ETCDCTL_CACERT, ETCDCTL_CERT, ETCDCTL_KEY, ETCDCTL_USER ("name" or
+ * for the etcd family ETCDCTL_CACERT, ETCDCTL_CERT, ETCDCTL_KEY, ETCDCTL_USER ("name" or
  * "name:password"), ETCDCTL_PASSWORD, ETCDCTL_INSECURE_SKIP_TLS_VERIFY,
  * ETCDCTL_COMMAND_TIMEOUT and ETCDCTL_DIAL_TIMEOUT for etcd and SkyDNS; CONSUL_CACERT, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY,
  * CONSUL_HTTP_TOKEN or CONSUL_HTTP_TOKEN_FILE, CONSUL_HTTP_SSL_VERIFY=false
- * for Consul (chosen by the registry URI's scheme). Errors name the variable
- * or file, never a secret. */
+ * for Consul. Errors name the variable or file, never a secret. */
 int rg_settings_load_env(struct rg_settings *s, const char *(*getenv_fn)(const char *), char *err);
 /* NOTIFY_SOCKET, WATCHDOG_USEC, WATCHDOG_PID (called by rg_settings_load_env). */
 int rg_settings_load_systemd(struct rg_settings *s, const char *(*getenv_fn)(const char *), char *err);
@@ -53,5 +57,11 @@ int rg_settings_load_systemd(struct rg_settings *s, const char *(*getenv_fn)(con
  * after changing options (rg_settings_reprepare). */
 int rg_settings_prepare(struct rg_settings *s, char *err);
 int rg_settings_reprepare(struct rg_settings *s, char *err);
+
+/* The adapter configuration for the registry at uri (prepared settings):
+ * the credentials of its family (consul* schemes: Consul's, others etcd's).
+ * Strings are borrowed from s: rg_registry_open() copies what it keeps. */
+void rg_settings_adapter_config(const struct rg_settings *s, const char *uri,
+                                struct rg_adapter_config *ac);
 
 #endif

@@ -22,6 +22,7 @@ Environment (all optional):
   BENCH_ETCD_PORT          client port of the bench's own etcd (26379; peer port +1)
   BENCH_PARALLEL           concurrent Docker API calls when creating/removing (8)
   BENCH_TRACE=0            skip the traced latency round (breakdown through the proxy)
+  BENCH_ISOLATION=0        skip the isolation rounds (latency alone vs with a second, SIGSTOPped etcd)
   BENCH_OUT                directory for logs and results.json (build/bench)
 
 Exit status: 0 when the harness ran (missed targets are reported, not failed),
@@ -73,6 +74,7 @@ STEADY_FLAGS = shlex.split(os.environ.get("BENCH_STEADY_FLAGS", "-ip 127.0.0.1 -
 ETCD_PORT = env_int("BENCH_ETCD_PORT", 26379)
 PARALLEL = env_int("BENCH_PARALLEL", 8)
 TRACE = os.environ.get("BENCH_TRACE", "1") not in ("", "0")
+ISOLATION = os.environ.get("BENCH_ISOLATION", "1") not in ("", "0")
 OUT = os.environ.get("BENCH_OUT", "build/bench")
 OTHER = os.environ.get("BENCH_OTHER", "").strip()
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -340,7 +342,7 @@ def b64(s):
 class Etcd:
     def __init__(self, port):
         self.port = port
-        self.dir = "/dev/shm/rgb-etcd-%d" % PID
+        self.dir = "/dev/shm/rgb-etcd-%d" % PID if port == ETCD_PORT else "/dev/shm/rgb-etcd-%d-%d" % (PID, port)
         self.proc = None
         self.conn = None
 
@@ -356,7 +358,7 @@ class Etcd:
                 s.close()
         shutil.rmtree(self.dir, ignore_errors=True)
         cu, pu = "http://127.0.0.1:%d" % self.port, "http://127.0.0.1:%d" % (self.port + 1)
-        self.logf = open(os.path.join(OUT, "etcd.log"), "w")
+        self.logf = open(os.path.join(OUT, "etcd.log" if self.port == ETCD_PORT else "etcd-%d.log" % self.port), "w")
         self.proc = subprocess.Popen(
             ["etcd", "--name", "rgb", "--data-dir", self.dir, "--listen-client-urls", cu,
              "--advertise-client-urls", cu, "--listen-peer-urls", pu, "--initial-advertise-peer-urls", pu,
@@ -446,7 +448,7 @@ class Impl:
 
 
 class Daemon:
-    def __init__(self, impl, flags, tag, docker_host=None):
+    def __init__(self, impl, flags, tag, docker_host=None, extra_uris=()):
         self.impl = impl
         env = dict(os.environ)
         env.pop("RG_DEBUG", None)
@@ -456,7 +458,7 @@ class Daemon:
             env.pop("DOCKER_HOST", None)
         self.logpath = os.path.join(OUT, "%s-%s.log" % (impl.label, tag))
         self.logf = open(self.logpath, "w")
-        argv = impl.argv + flags + ["etcd://127.0.0.1:%d%s" % (ETCD_PORT, KEY_PREFIX)]
+        argv = impl.argv + flags + list(extra_uris) + ["etcd://127.0.0.1:%d%s" % (ETCD_PORT, KEY_PREFIX)]
         self.t0 = time.time_ns()
         self.proc = subprocess.Popen(argv, stdout=self.logf, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, env=env)
@@ -658,13 +660,15 @@ class Bench:
         self.etcd.delete_prefix(KEY_PREFIX + "/_calib/")
 
     # -- 1. latency (+ memory with 0 services)
-    def latency_round(self, impl, rnd, n, docker_host=None, tag="lat"):
+    def latency_round(self, impl, rnd, n, docker_host=None, tag="lat", extra_uris=(), after_start=None):
         self.clear_registry()
-        d = Daemon(impl, FLAGS, "%s%d" % (tag, rnd), docker_host)
+        d = Daemon(impl, FLAGS, "%s%d" % (tag, rnd), docker_host, extra_uris)
         time.sleep(1.5)
         if not d.alive():
             log("%s exited at start (see %s)" % (impl.label, d.logpath))
             return None
+        if after_start:
+            after_start()
         if docker_host is None:
             self.res.add(impl, "rss_0", d.rss_anon_kib() / 1024.0)
         lats, ids, names, missed = [], [], [], 0
@@ -708,6 +712,36 @@ class Bench:
                     self.res.samples[impl.label].setdefault("lat_all", []).extend(lats)
         if TRACE:
             self.phase_trace()
+
+    # -- isolation: event-to-key latency on the bench etcd alone, and with a
+    #    second registry (another etcd) fed by the same daemon and SIGSTOPped
+    #    after the start, alternating, our binary only
+    def phase_isolation(self):
+        ours = self.impls[0]
+        other = Etcd(ETCD_PORT + 10)
+        other.start()
+        uri = "etcd://127.0.0.1:%d%s" % (other.port, KEY_PREFIX)
+        try:
+            for rnd in range(LAT_ROUNDS):
+                for mode in ("alone", "hung"):
+                    log("isolation round %d/%d: %s, %d containers" % (rnd + 1, LAT_ROUNDS, mode, LAT_N))
+                    if mode == "alone":
+                        lats = self.latency_round(ours, rnd, LAT_N, tag="isoa")
+                    else:
+                        lats = self.latency_round(ours, rnd, LAT_N, tag="isoh", extra_uris=[uri],
+                                                  after_start=lambda: os.kill(other.proc.pid, signal.SIGSTOP))
+                        os.kill(other.proc.pid, signal.SIGCONT)
+                    if lats:
+                        self.res.add(ours, "iso_%s_p50" % mode, percentile(lats, 50))
+                        self.res.add(ours, "iso_%s_p99" % mode, percentile(lats, 99))
+                        self.res.samples[ours.label].setdefault("iso_%s_all" % mode, []).extend(lats)
+            for q in ("p50", "p99"):
+                a, h = self.res.get(ours, "iso_alone_" + q), self.res.get(ours, "iso_hung_" + q)
+                if a and h:
+                    self.res.add(ours, "iso_ratio_" + q, statistics.median(h) / statistics.median(a))
+        finally:
+            os.kill(other.proc.pid, signal.SIGCONT)
+            other.stop()
 
     # -- latency breakdown through the tracing proxy (our binary first)
     def phase_trace(self):
@@ -917,6 +951,12 @@ ROWS = [
     ("idle_cpu", "5. idle CPU ({idle} services)", "%", ("<", 0.1), "%.3f"),
     ("idle_ticks", "5. idle CPU, utime+stime", "%", ("<", 0.1), "%.3f"),
     ("lat_proxy_p50", "   latency p50 via tracing proxy", "ms", None, "%.2f"),
+    ("iso_alone_p50", "6. latency p50, one registry", "ms", None, "%.2f"),
+    ("iso_hung_p50", "6. latency p50, 2nd registry SIGSTOPped", "ms", None, "%.2f"),
+    ("iso_ratio_p50", "6. p50 ratio hung/alone", "x", ("<=", 1.2), "%.2f"),
+    ("iso_alone_p99", "6. latency p99, one registry", "ms", None, "%.2f"),
+    ("iso_hung_p99", "6. latency p99, 2nd registry SIGSTOPped", "ms", None, "%.2f"),
+    ("iso_ratio_p99", "6. p99 ratio hung/alone", "x", ("<=", 1.2), "%.2f"),
 ]
 
 SIZE_TARGETS = {("sync", 100): 40, ("sync", 1000): 300, ("rss", 100): 2.0, ("rss", 1000): 4.0}
@@ -1171,6 +1211,8 @@ def main(argv):
         b.calibrate()
         phase("latency", b.phase_latency)
         phase("sync/memory/idle/steady", b.phase_sizes)
+        if ISOLATION:
+            phase("isolation", b.phase_isolation)
     finally:
         b.teardown()
         atexit.unregister(b.teardown)

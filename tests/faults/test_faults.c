@@ -15,41 +15,13 @@
 
 #include "tests/integration/itest.h"
 
+#define FAULT_PORT 25379
 #define FAULT_ETCD "127.0.0.1:25379"
-
-/* What the registry should hold for this test's containers, and what it
- * holds for them (other containers on the host are registered too, and left
- * out of the comparison), both as sorted "/name/id=ip:port" lines. */
-struct compare {
-  const struct it_daemon *d;
-  const char *endpoint;
-  const char *ignore; /* registry lines containing this are not compared */
-  char *want, *have;
-};
-
-static bool registry_is_truth(void *ud) {
-  struct compare *c = ud;
-  free(c->want);
-  free(c->have);
-  c->want = it_sh(NULL,
-                  "%s resync --dry-run -hostname testhost 2>/dev/null | jq -r 'select(.container_name"
-                  " | startswith(\"%s\")) | \"/\\(.name)/\\(.id)=\\(.ip):\\(.port)\"' | sort",
-                  it_bin(), c->d->tag);
-  c->have = it_sh(NULL,
-                  "ETCDCTL_API=3 etcdctl --endpoints=%s get --prefix %s/ 2>/dev/null | paste -d= - - "
-                  "| sed 's|^%s||' | grep -v -- '%s' | grep -- ':%s-' | sort",
-                  c->endpoint, c->d->prefix, c->d->prefix, c->ignore ? c->ignore : "^$", c->d->tag);
-  return strcmp(c->want, c->have) == 0;
-}
 
 static void expect_truth_but(const struct it_daemon *d, const char *endpoint, double seconds,
                              const char *when, const char *ignore) {
-  struct compare c = {.d = d, .endpoint = endpoint, .ignore = ignore};
-  bool ok = it_wait(seconds, registry_is_truth, &c);
-  cr_expect(ok, "%s: registry differs from Docker after %.0f s\nwant:\n%s\nhave:\n%s", when, seconds,
-            c.want, c.have);
-  free(c.want);
-  free(c.have);
+  struct it_where w = {.endpoint = endpoint, .prefix = d->prefix, .ignore = ignore};
+  it_expect_truth(d->tag, &w, seconds, when);
 }
 
 static void expect_truth(const struct it_daemon *d, const char *endpoint, double seconds,
@@ -86,45 +58,9 @@ Test(faults, churn_of_200_containers_ends_with_registry_equal_to_docker) {
   free(it_sh(NULL, "ETCDCTL_API=3 etcdctl del --prefix %s/ >/dev/null", d.prefix));
 }
 
-/* A private etcd for the registry faults, so that killing it harms no one. */
-static long fault_etcd_start(const char *dir) {
-  long pid = it_spawn("/tmp/rgt-fault-etcd.log",
-                      "etcd --name f --data-dir %s --listen-client-urls http://" FAULT_ETCD
-                      " --advertise-client-urls http://" FAULT_ETCD
-                      " --listen-peer-urls http://127.0.0.1:25380"
-                      " --initial-advertise-peer-urls http://127.0.0.1:25380"
-                      " --initial-cluster f=http://127.0.0.1:25380",
-                      dir);
-  return pid;
-}
-
-static bool fault_etcd_up(void *ud) {
-  (void)ud;
-  int st;
-  free(it_sh(&st, "curl -sf --max-time 1 http://" FAULT_ETCD "/health >/dev/null"));
-  return st == 0;
-}
-
-/* A private etcd with a new data folder (named into dir), answering. */
-static long fault_etcd_fresh(char *dir, size_t size) {
-  snprintf(dir, size, "/tmp/%s", it_name("rgt-fetcd"));
-  free(it_sh(NULL, "rm -rf %s", dir));
-  long etcd = fault_etcd_start(dir);
-  cr_assert(it_wait(20, fault_etcd_up, NULL), "private etcd did not start");
-  return etcd;
-}
-
-/* Stops it (resuming it first if it was stopped) and removes its data. */
-static void fault_etcd_end(long etcd, const char *dir) {
-  kill((pid_t)etcd, SIGCONT);
-  kill((pid_t)etcd, SIGTERM);
-  it_wait_exit(etcd, 10);
-  free(it_sh(NULL, "rm -rf %s", dir));
-}
-
 Test(faults, registry_killed_and_hung_catches_up_within_a_retry_interval) {
-  char dir[128];
-  long etcd = fault_etcd_fresh(dir, sizeof dir);
+  struct it_etcd etcd;
+  it_etcd_start(&etcd, FAULT_PORT);
 
   struct it_daemon d;
   it_daemon_init(&d, "rgt-regfault");
@@ -135,36 +71,35 @@ Test(faults, registry_killed_and_hung_catches_up_within_a_retry_interval) {
   expect_truth(&d, FAULT_ETCD, 10, "before the faults");
 
   /* 1. etcd killed for 10 s while containers come and go */
-  kill((pid_t)etcd, SIGKILL);
-  it_wait_exit(etcd, 5);
+  kill((pid_t)etcd.pid, SIGKILL);
+  it_wait_exit(etcd.pid, 5);
   run_web(names[3]);
   run_web(names[4]);
   free(it_sh_ok("docker kill %s %s >/dev/null", names[0], names[1]));
   sleep_s(10);
-  etcd = fault_etcd_start(dir);
-  cr_assert(it_wait(20, fault_etcd_up, NULL), "private etcd did not restart");
+  it_etcd_restart(&etcd);
   expect_truth(&d, FAULT_ETCD, 1.0 + 5.0, "after etcd came back"); /* retry interval + a request */
 
   /* 2. etcd hung (SIGSTOP) for 5 s while containers come and go */
-  kill((pid_t)etcd, SIGSTOP);
+  kill((pid_t)etcd.pid, SIGSTOP);
   run_web(names[5]);
   free(it_sh_ok("docker kill %s >/dev/null", names[3]));
   sleep_s(5);
-  kill((pid_t)etcd, SIGCONT);
+  kill((pid_t)etcd.pid, SIGCONT);
   expect_truth(&d, FAULT_ETCD, 1.0 + 5.0, "after etcd resumed");
 
   it_daemon_stop(&d);
-  fault_etcd_end(etcd, dir);
+  it_etcd_end(&etcd);
 }
 
 Test(faults, sigterm_stops_within_a_second_while_the_registry_hangs) {
-  char dir[128];
-  long etcd = fault_etcd_fresh(dir, sizeof dir);
+  struct it_etcd etcd;
+  it_etcd_start(&etcd, FAULT_PORT);
   struct it_daemon d;
   it_daemon_init(&d, "rgt-hang");
   it_daemon_start(&d, FAULT_ETCD, "-retry-interval 500");
   cr_assert(it_daemon_logged(&d, "listening for Docker events", 10));
-  kill((pid_t)etcd, SIGSTOP);
+  kill((pid_t)etcd.pid, SIGSTOP);
   char name[128];
   snprintf(name, sizeof name, "%s-web", d.tag);
   run_web(name); /* its registration now hangs on the stopped etcd */
@@ -173,7 +108,7 @@ Test(faults, sigterm_stops_within_a_second_while_the_registry_hangs) {
   cr_expect_eq(it_wait_exit(d.pid, 1.0), 0, "no clean exit within 1 s of SIGTERM with etcd hung");
   d.pid = 0;
   it_daemon_stop(&d);
-  fault_etcd_end(etcd, dir);
+  it_etcd_end(&etcd);
 }
 
 #define CLUSTER "127.0.0.1:22379,127.0.0.1:22479,127.0.0.1:22579"

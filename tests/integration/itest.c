@@ -210,3 +210,80 @@ long it_host_port(const char *name, const char *port) {
   cr_assert_gt(p, 0, "no published port %s for %s", port, name);
   return p;
 }
+
+/* ---- a private etcd ---- */
+
+static bool etcd_port_up(void *ud) {
+  int st;
+  free(it_sh(&st, "curl -sf --max-time 1 http://127.0.0.1:%d/health >/dev/null", *(int *)ud));
+  return st == 0;
+}
+
+static void etcd_spawn(struct it_etcd *e) {
+  e->pid = it_spawn("/tmp/rgt-private-etcd.log",
+                    "etcd --name p%d --data-dir %s --listen-client-urls http://127.0.0.1:%d"
+                    " --advertise-client-urls http://127.0.0.1:%d --listen-peer-urls http://127.0.0.1:%d"
+                    " --initial-advertise-peer-urls http://127.0.0.1:%d"
+                    " --initial-cluster p%d=http://127.0.0.1:%d --enable-v2",
+                    e->port, e->dir, e->port, e->port, e->port + 1, e->port + 1, e->port, e->port + 1);
+  cr_assert(it_wait(20, etcd_port_up, &e->port), "private etcd on port %d did not answer", e->port);
+}
+
+void it_etcd_start(struct it_etcd *e, int port) {
+  e->port = port;
+  snprintf(e->dir, sizeof e->dir, "/tmp/%s", it_name("rgt-petcd"));
+  free(it_sh(NULL, "rm -rf %s", e->dir));
+  etcd_spawn(e);
+}
+
+void it_etcd_restart(struct it_etcd *e) { etcd_spawn(e); }
+
+void it_etcd_end(struct it_etcd *e) {
+  if (e->pid > 0) {
+    kill((pid_t)e->pid, SIGCONT);
+    kill((pid_t)e->pid, SIGTERM);
+    it_wait_exit(e->pid, 10);
+    e->pid = 0;
+  }
+  free(it_sh(NULL, "rm -rf %s", e->dir));
+}
+
+/* ---- truth ---- */
+
+struct truth {
+  const char *tag;
+  const struct it_where *w;
+  char *want, *have;
+};
+
+static bool registry_is_truth(void *ud) {
+  struct truth *t = ud;
+  const struct it_where *w = t->w;
+  free(t->want);
+  free(t->have);
+  t->want = it_sh(NULL,
+                  "%s resync --dry-run -hostname testhost 2>/dev/null | jq -r 'select(.container_name"
+                  " | startswith(\"%s-\")) | \"/\\(.name)/\\(.id)=\\(.ip):\\(.port)\"' | sort",
+                  it_bin(), t->tag);
+  if (w->consul_port)
+    t->have = it_sh(NULL,
+                    "curl -sf --max-time 2 http://127.0.0.1:%d/v1/agent/services | jq -r '.[] | "
+                    "\"/\\(.Service)/\\(.ID)=\\(.Address):\\(.Port)\"' | grep -v -- '%s' | grep -- ':%s-' | sort",
+                    w->consul_port, w->ignore ? w->ignore : "^$", t->tag);
+  else
+    t->have = it_sh(NULL,
+                    "ETCDCTL_API=3 etcdctl --endpoints=%s get --prefix %s/ 2>/dev/null | paste -d= - - "
+                    "| sed 's|^%s||' | grep -v -- '%s' | grep -- ':%s-' | sort",
+                    w->endpoint, w->prefix, w->prefix, w->ignore ? w->ignore : "^$", t->tag);
+  return strcmp(t->want, t->have) == 0;
+}
+
+bool it_expect_truth(const char *tag, const struct it_where *w, double seconds, const char *when) {
+  struct truth t = {.tag = tag, .w = w};
+  bool ok = it_wait(seconds, registry_is_truth, &t);
+  cr_expect(ok, "%s: %s differs from Docker after %.0f s\nwant:\n%s\nhave:\n%s", when,
+            w->consul_port ? "the Consul double" : w->endpoint, seconds, t.want, t.have);
+  free(t.want);
+  free(t.have);
+  return ok;
+}

@@ -73,6 +73,37 @@ void it_run_web(const char *name, const char *extra);
 /* The host port Docker published for a container port ("80/tcp"). */
 long it_host_port(const char *name, const char *port);
 
+/* ---- a private etcd, so that a test may kill or stop it ---- */
+
+struct it_etcd {
+  long pid;     /* 0: not running */
+  int port;     /* client port; the peer port is port + 1 */
+  char dir[128];
+};
+
+/* Starts it on 127.0.0.1:port with a fresh data folder and waits until it
+ * answers (fails the test otherwise). */
+void it_etcd_start(struct it_etcd *e, int port);
+/* After a SIGKILL: starts it again on the same data, waits until it answers. */
+void it_etcd_restart(struct it_etcd *e);
+/* Resumes it if stopped, stops it and removes its data. */
+void it_etcd_end(struct it_etcd *e);
+
+/* ---- the registry against Docker's truth ---- */
+
+/* Where to read a registry: etcd v3 under prefix at endpoint, or (consul
+ * set) the Consul double's agent services on consul_port. */
+struct it_where {
+  const char *endpoint, *prefix;
+  int consul_port;
+  const char *ignore; /* entries containing this are not compared */
+};
+
+/* Waits until the registry holds exactly what `resync --dry-run` derives
+ * for the containers named "<tag>-...", as sorted "/name/id=ip:port"
+ * lines; on a miss, fails (cr_expect) naming when and both sides. */
+bool it_expect_truth(const char *tag, const struct it_where *w, double seconds, const char *when);
+
 /* Removes every container and network whose name carries this process's
  * "-<pid>-" tag (it_name), so a failed test leaves nothing behind. Use as
  * the .fini of every integration suite: IT_SUITE(name). */

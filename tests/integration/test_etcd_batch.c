@@ -138,7 +138,7 @@ Test(etcd_batch, apply_writes_300_services_in_three_txns_byte_for_byte) {
   cr_assert_eq(revisions(got, n), 3, "128 + 128 + 44 puts: three txns");
   cr_assert_eq(got[0].lease, 0, "no TTL: no lease");
   free(got);
-  cr_assert(strstr(logged, "info: registered testhost:c0299:80 as web5 at 10.0.1.43:1299"), "%s", logged);
+  cr_assert(strstr(logged, ": registered testhost:c0299:80 as web5 at 10.0.1.43:1299"), "%s", logged);
   /* in step: a second apply writes nothing */
   cr_assert_eq(rg_registry_apply(r, &want), 0);
   n = dump(p, &got);
@@ -159,7 +159,7 @@ Test(etcd_batch, a_refused_service_is_left_out_and_the_others_are_written) {
   cr_assert_eq(revisions(got, n), 1, "the 9 others in one txn");
   free(got);
   cr_assert_null(strstr(logged, "warn: service testhost:c0004:80"), "logged once, not twice: %s", logged);
-  cr_assert(strstr(logged, "error: register testhost:c0004:80 (container c) refused, not retried until it "
+  cr_assert(strstr(logged, ": register testhost:c0004:80 (container c) refused, not retried until it "
                            "changes: service testhost:c0004:80 (container c) rejected"),
             "%s", logged);
   finish(r, &want, p);
@@ -204,9 +204,9 @@ Test(etcd_batch, etcd_down_everything_pending_nothing_remembered) {
   cr_assert_eq(rg_registry_apply(r, &want), 299, "all but the refused one: %s", logged);
   cr_assert_eq(r->registered.n, 0);
   cr_assert_eq(r->rejected.n, 1);
-  cr_assert(strstr(logged, "warn: register testhost:c0000:80 failed: ") && strstr(logged, "http://127.0.0.1:1"),
+  cr_assert(strstr(logged, ": register testhost:c0000:80 failed: ") && strstr(logged, "http://127.0.0.1:1"),
             "%s", logged);
-  cr_assert(strstr(logged, "warn: 298 more write(s) postponed until the registry answers"), "%s", logged);
+  cr_assert(strstr(logged, ": 298 more write(s) postponed until the registry answers"), "%s", logged);
   cr_assert_null(strstr(logged, "register testhost:c0001:80 failed"), "one failure logged: %s", logged);
   finish(r, &want, NULL);
 

@@ -1,6 +1,7 @@
 /* model_util.c - shared helpers of the model unit tests. */
 #include "tests/unit/model_util.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +27,14 @@ struct rg_model_options defaults(void) {
 /* Log lines collected for assertions. */
 struct rg_buf logged;
 
+/* The engine's workers log from their own threads: one line at a time. */
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+
 void collect_log(void *userdata, enum rg_log_level level, const char *msg) {
   (void)userdata;
+  pthread_mutex_lock(&log_mu);
   rg_buf_printf(&logged, "%s: %s\n", rg_log_level_name(level), msg);
+  pthread_mutex_unlock(&log_mu);
 }
 
 const struct rg_log test_log = {.fn = collect_log, .min = RG_LOG_DEBUG};

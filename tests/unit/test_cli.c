@@ -233,8 +233,63 @@ Test(cli, shipped_example_config_parses) {
   const char *argv[] = {"registrator", "-config", "contrib/registrator.cfg", NULL};
   rg_config_init(&c);
   cr_assert_eq(rg_cli_parse(&c, 3, (char **)argv, NULL, err), RG_OK, "%s", err);
-  cr_expect_str_eq(c.uri, "etcd://127.0.0.1:2379/services");
+  cr_assert_eq(c.registries.n, 1);
+  cr_expect_str_eq(c.registries.items[0], "etcd://127.0.0.1:2379/services");
   cr_expect_eq(c.ttl, 30);
   cr_expect(c.cleanup);
   rg_config_free(&c);
+}
+
+Test(cli, several_registry_uris_in_order_without_duplicates) {
+  struct rg_config c;
+  char err[RG_ERRBUF];
+  const char *argv[] = {"registrator", "-ttl", "30", "-ttl-refresh", "10", "etcd://127.0.0.1:2379/a",
+                        "consul://127.0.0.1:8500", "etcd://127.0.0.1:2379/a", NULL};
+  rg_config_init(&c);
+  cr_assert_eq(rg_cli_parse(&c, 8, (char **)argv, NULL, err), RG_OK, "%s", err);
+  cr_assert_eq(c.registries.n, 2, "a URI given twice is one registry");
+  cr_expect_str_eq(c.registries.items[0], "etcd://127.0.0.1:2379/a");
+  cr_expect_str_eq(c.registries.items[1], "consul://127.0.0.1:8500");
+  rg_config_free(&c);
+}
+
+Test(cli, options_after_the_uris_and_bad_schemes_are_usage_errors) {
+  struct rg_config c;
+  char err[RG_ERRBUF];
+  const char *late[] = {"registrator", "etcd://127.0.0.1:2379/a", "-ttl", "5", NULL};
+  rg_config_init(&c);
+  cr_assert_eq(rg_cli_parse(&c, 4, (char **)late, NULL, err), RG_EINVAL);
+  cr_expect(strstr(err, "-ttl"), "%s", err);
+  rg_config_free(&c);
+  const char *bad[] = {"registrator", "etcd://127.0.0.1:2379/a", "zk://127.0.0.1:2181/b", NULL};
+  rg_config_init(&c);
+  cr_assert_eq(rg_cli_parse(&c, 3, (char **)bad, NULL, err), RG_EINVAL);
+  cr_expect(strstr(err, "\"zk\""), "the second URI is checked too: %s", err);
+  rg_config_free(&c);
+}
+
+Test(cli, config_file_takes_a_list_of_registries) {
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/rg-cli-list-%d.cfg", (int)getpid());
+  FILE *f = fopen(path, "w");
+  cr_assert_not_null(f);
+  fputs("registry = [\"etcd2://127.0.0.1:2379/old\", \"etcd://127.0.0.1:2379/new\"];\n", f);
+  fclose(f);
+  struct rg_config c;
+  char err[RG_ERRBUF];
+  const char *argv[] = {"registrator", "-config", path, NULL};
+  rg_config_init(&c);
+  cr_assert_eq(rg_cli_parse(&c, 3, (char **)argv, NULL, err), RG_OK, "%s", err);
+  cr_assert_eq(c.registries.n, 2);
+  cr_expect_str_eq(c.registries.items[0], "etcd2://127.0.0.1:2379/old");
+  cr_expect_str_eq(c.registries.items[1], "etcd://127.0.0.1:2379/new");
+  rg_config_free(&c);
+  f = fopen(path, "w");
+  fputs("registry = (\"etcd://a/x\", 5);\n", f);
+  fclose(f);
+  rg_config_init(&c);
+  cr_assert_eq(rg_cli_parse(&c, 3, (char **)argv, NULL, err), RG_EINVAL);
+  cr_expect(strstr(err, ":1:") && strstr(err, "registry"), "names the file line: %s", err);
+  rg_config_free(&c);
+  remove(path);
 }

@@ -26,19 +26,6 @@ static void assert_has(const char *text, const char *line) {
   cr_assert(strstr(text, line) != NULL, "missing \"%s\" in:\n%s", line, text);
 }
 
-Test(metrics, uri_label_drops_credentials_and_query) {
-  char l[128];
-  rg_metrics_uri_label("etcd://user:s3cret@127.0.0.1:2379,10.0.0.2:2379/services?cacert=/k.pem&token=x", l,
-                       sizeof l);
-  cr_assert_str_eq(l, "etcd://127.0.0.1:2379,10.0.0.2:2379/services");
-  rg_metrics_uri_label("consul://a@b@host:8500", l, sizeof l);
-  cr_assert_str_eq(l, "consul://host:8500");
-  rg_metrics_uri_label("etcd://127.0.0.1:2379/p#frag", l, sizeof l);
-  cr_assert_str_eq(l, "etcd://127.0.0.1:2379/p");
-  rg_metrics_uri_label("etcd://127.0.0.1:2379/services", l, 10);
-  cr_assert_str_eq(l, "etcd://12"); /* cut at size - 1 */
-}
-
 Test(metrics, null_means_off_and_every_call_is_a_no_op) {
   rg_metrics_event(NULL, "start");
   rg_metrics_stream(NULL, true);

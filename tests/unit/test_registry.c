@@ -73,6 +73,7 @@ static struct rg_registry *open_fake(const struct rg_adapter *a, struct fake *f)
   r->adapter = a;
   r->state = f;
   r->uri = rg_strdup("fake://");
+  r->label = rg_strdup("fake://");
   r->log = &test_log;
   f->fail_after = SIZE_MAX;
   return r;
@@ -162,5 +163,23 @@ Test(registry, an_adapter_without_register_many_gets_one_service_a_call) {
   f.fail_after = SIZE_MAX;
   cr_assert_eq(rg_registry_apply(r, &want), 0);
   cr_assert_eq(r->registered.n, 5);
+  finish(r, &want);
+}
+
+Test(registry, one_write_follows_the_rules_of_apply_a_refusal_remembered_and_the_mirror_following) {
+  struct fake f = {0};
+  struct rg_registry *r = open_fake(&single, &f);
+  struct rg_service_list want = services(3, 1);
+  char err[RG_ERRBUF];
+  cr_assert_eq(rg_registry_write(r, &want.items[0], true, err), RG_OK, "%s", err);
+  cr_expect_eq(r->registered.n, 1, "the mirror follows");
+  cr_expect_eq(rg_registry_write(r, &want.items[1], true, err), RG_EINVAL);
+  cr_expect(strstr(err, "bad name"), "%s", err);
+  size_t sent = f.sent;
+  cr_expect_eq(rg_registry_write(r, &want.items[1], true, err), RG_EINVAL);
+  cr_expect_eq(f.sent, sent, "refused before and unchanged: not sent again");
+  cr_expect(strstr(err, "refused before"), "%s", err);
+  cr_expect_eq(rg_registry_write(r, &want.items[0], false, err), RG_OK, "%s", err);
+  cr_expect_eq(r->registered.n, 0);
   finish(r, &want);
 }

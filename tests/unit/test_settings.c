@@ -30,11 +30,12 @@ Test(settings, etcdctl_variables_fill_the_etcd_credentials) {
   struct rg_settings *s = with_uri("etcd://127.0.0.1:2379/x");
   char err[RG_ERRBUF];
   cr_assert_eq(rg_settings_load_env(s, fake_env, err), RG_OK);
-  cr_expect_str_eq(s->cred.username, "root");
-  cr_expect_str_eq(s->cred.password, "pw1");
-  cr_expect_str_eq(s->cred.ca_file, "/ca.pem");
+  cr_expect_str_eq(s->cred.etcd.username, "root");
+  cr_expect_str_eq(s->cred.etcd.password, "pw1");
+  cr_expect_str_eq(s->cred.etcd.ca_file, "/ca.pem");
   cr_expect_str_eq(s->cred.docker_host, "tcp://[::1]:2375");
-  cr_expect_null(s->cred.token, "consul variables are not read for etcd");
+  cr_expect_null(s->cred.consul.ca_file, "etcd variables are not Consul's");
+  cr_expect_null(s->cred.etcd.token, "consul variables are not read for etcd");
   rg_settings_free(s);
 }
 
@@ -49,8 +50,8 @@ Test(settings, consul_token_comes_from_the_variable_or_its_file) {
   struct rg_settings *s = with_uri("consul://127.0.0.1:8500");
   char err[RG_ERRBUF];
   cr_assert_eq(rg_settings_load_env(s, fake_env, err), RG_OK, "%s", err);
-  cr_expect_str_eq(s->cred.token, "tok-from-file");
-  cr_expect_str_eq(s->cred.cert_file, "/c.pem", "gliderlabs' CONSUL_TLSCERT still works");
+  cr_expect_str_eq(s->cred.consul.token, "tok-from-file");
+  cr_expect_str_eq(s->cred.consul.cert_file, "/c.pem", "gliderlabs' CONSUL_TLSCERT still works");
   rg_settings_free(s);
   remove(path);
 
@@ -58,7 +59,7 @@ Test(settings, consul_token_comes_from_the_variable_or_its_file) {
   fake_env_vars = env2;
   s = with_uri("consul://127.0.0.1:8500");
   cr_assert_eq(rg_settings_load_env(s, fake_env, err), RG_OK, "the variable wins over the file");
-  cr_expect_str_eq(s->cred.token, "direct");
+  cr_expect_str_eq(s->cred.consul.token, "direct");
   rg_settings_free(s);
 
   const char *const env3[] = {"CONSUL_HTTP_TOKEN_FILE", "/nonexistent/token", NULL};
@@ -79,10 +80,49 @@ Test(settings, prepare_derives_model_and_adapter_views) {
   cr_assert_eq(rg_settings_prepare(s, err), RG_OK, "%s", err);
   cr_expect_str_eq(s->mo.hostname, "h9");
   cr_expect_eq(s->tags.n, 2, "tags are trimmed and de-duplicated");
-  cr_expect_eq(s->ac.ttl, 30);
-  cr_expect_str_eq(s->ac.password, "s3cret");
+  struct rg_adapter_config ac;
+  rg_settings_adapter_config(s, "etcd://127.0.0.1:2379/x", &ac);
+  cr_expect_eq(ac.ttl, 30);
+  cr_expect_str_eq(ac.password, "s3cret");
   cr_assert_eq(rg_settings_set(s, "tags", "c", err), RG_OK);
   cr_assert_eq(rg_settings_prepare(s, err), RG_OK);
   cr_expect_eq(s->tags.n, 1, "changing a setting re-derives");
   rg_settings_free(s);
+}
+
+Test(settings, each_registry_family_gets_its_own_credentials) {
+  static const char *const env[] = {"ETCDCTL_CACERT", "/etcd-ca.pem", "CONSUL_CACERT", "/consul-ca.pem",
+                                    "CONSUL_HTTP_TOKEN", "tok", "CONSUL_HTTP_SSL_VERIFY", "false", NULL};
+  fake_env_vars = env;
+  struct rg_settings *s = with_uri("etcd://127.0.0.1:2379/x consul://127.0.0.1:8500");
+  char err[RG_ERRBUF];
+  cr_assert_eq(rg_settings_load_env(s, fake_env, err), RG_OK, "%s", err);
+  cr_assert_eq(rg_settings_prepare(s, err), RG_OK, "%s", err);
+  struct rg_adapter_config e, c;
+  rg_settings_adapter_config(s, "etcd://127.0.0.1:2379/x", &e);
+  rg_settings_adapter_config(s, "consul://127.0.0.1:8500", &c);
+  cr_expect_str_eq(e.ca_file, "/etcd-ca.pem");
+  cr_expect_null(e.token);
+  cr_expect(!e.tls_insecure);
+  cr_expect_str_eq(c.ca_file, "/consul-ca.pem");
+  cr_expect_str_eq(c.token, "tok");
+  cr_expect(c.tls_insecure);
+  rg_settings_free(s);
+}
+
+Test(settings, consul_ssl_verify_holds_with_a_token_file) {
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/rg-token2-%d", (int)getpid());
+  FILE *f = fopen(path, "w");
+  fputs("t\n", f);
+  fclose(f);
+  const char *const env[] = {"CONSUL_HTTP_TOKEN_FILE", path, "CONSUL_HTTP_SSL_VERIFY", "false", NULL};
+  fake_env_vars = env;
+  struct rg_settings *s = with_uri("consul://127.0.0.1:8500");
+  char err[RG_ERRBUF];
+  cr_assert_eq(rg_settings_load_env(s, fake_env, err), RG_OK, "%s", err);
+  cr_expect_str_eq(s->cred.consul.token, "t");
+  cr_expect(s->cred.consul.tls_insecure, "CONSUL_HTTP_SSL_VERIFY is read whatever the token's source");
+  rg_settings_free(s);
+  remove(path);
 }
