@@ -12,7 +12,32 @@
 
 #define PRIV_ETCD "127.0.0.1:33379"
 
-IT_SUITE(metrics);
+/* What a test started, stopped by the suites' .fini also when it fails
+ * half-way (a leftover would take the next test's port). */
+static long live_daemon, live_etcd;
+static char live_dir[128];
+
+static void finish(void) {
+  if (live_daemon > 0) {
+    kill((pid_t)live_daemon, SIGKILL);
+    it_wait_exit(live_daemon, 5);
+  }
+  if (live_etcd > 0) {
+    kill((pid_t)live_etcd, SIGCONT);
+    kill((pid_t)live_etcd, SIGTERM);
+    it_wait_exit(live_etcd, 10);
+  }
+  if (live_dir[0]) free(it_sh(NULL, "rm -rf %s", live_dir));
+  live_daemon = live_etcd = 0;
+  live_dir[0] = '\0';
+  it_cleanup();
+}
+
+/* Docker on this shared machine can take many seconds to list when other
+ * users churn hundreds of containers: the first sync waits for that. */
+#define READY_S 60
+
+TestSuite(metrics, .timeout = 300, .fini = finish);
 
 /* The value of one series ("name{labels}" exactly as exposed), -1 when the
  * endpoint or the series is missing. */
@@ -84,7 +109,8 @@ Test(metrics, exposition_passes_promtool_and_values_follow_a_container) {
   struct it_daemon d;
   it_daemon_init(&d, "rgt-met");
   it_daemon_start(&d, IT_ETCD, "-metrics 127.0.0.1:33588");
-  cr_assert(wait_status(33588, "/readyz", 200, 15), "never ready");
+  live_daemon = d.pid;
+  cr_assert(wait_status(33588, "/readyz", 200, READY_S), "never ready");
   int st;
   char *out = it_sh(&st, "curl -s http://127.0.0.1:33588/metrics | promtool check metrics 2>&1");
   cr_expect_eq(st, 0, "promtool check metrics failed:\n%s", out);
@@ -122,6 +148,8 @@ Test(metrics, exposition_passes_promtool_and_values_follow_a_container) {
   free(out);
 
   it_daemon_finish(&d, IT_ETCD);
+
+  live_daemon = 0;
   free(it_sh(&st, "%s healthcheck -metrics 127.0.0.1:33588 2>/dev/null", it_bin()));
   cr_expect_neq(st, 0, "healthcheck passed with no daemon");
 }
@@ -150,17 +178,20 @@ Test(metrics, a_stopped_registry_turns_up_to_0_and_readyz_to_503_until_it_return
   char dir[128];
   snprintf(dir, sizeof dir, "/tmp/h15/%s", it_name("etcd"));
   free(it_sh(NULL, "rm -rf %s; mkdir -p /tmp/h15", dir));
-  long etcd = priv_etcd_start(dir);
+  snprintf(live_dir, sizeof live_dir, "%s", dir);
+  long etcd = live_etcd = priv_etcd_start(dir);
   struct it_daemon d;
   it_daemon_init(&d, "rgt-metup");
   it_daemon_start(&d, PRIV_ETCD, "-metrics 127.0.0.1:33589 -ttl 10 -ttl-refresh 1 -retry-interval 500");
   char up[256];
   snprintf(up, sizeof up, "registrator_registry_up{registry=\"etcd://%s%s\"}", PRIV_ETCD, d.prefix);
-  cr_assert(wait_status(33589, "/readyz", 200, 15), "never ready");
+  live_daemon = d.pid;
+  cr_assert(wait_status(33589, "/readyz", 200, READY_S), "never ready");
   cr_expect_eq(metric(33589, up), 1);
 
   kill((pid_t)etcd, SIGTERM);
   cr_assert_geq(it_wait_exit(etcd, 10), 0, "etcd did not stop");
+  live_etcd = 0;
   cr_expect(wait_metric(33589, up, 0, 10), "registrator_registry_up stayed 1 with etcd stopped");
   cr_expect(wait_status(33589, "/readyz", 503, 5), "/readyz not 503 with etcd stopped");
   char *why = it_sh(NULL, "curl -s --max-time 1 http://127.0.0.1:33589/readyz");
@@ -168,13 +199,16 @@ Test(metrics, a_stopped_registry_turns_up_to_0_and_readyz_to_503_until_it_return
   free(why);
   cr_expect_eq(status_of(33589, "/healthz"), 200, "the loop stalled while etcd was down");
 
-  etcd = priv_etcd_start(dir);
+  etcd = live_etcd = priv_etcd_start(dir);
   cr_expect(wait_metric(33589, up, 1, 15), "registrator_registry_up did not return to 1");
   cr_expect(wait_status(33589, "/readyz", 200, 15), "/readyz did not return to 200");
 
   it_daemon_finish(&d, PRIV_ETCD);
+
+  live_daemon = 0;
   kill((pid_t)etcd, SIGTERM);
   it_wait_exit(etcd, 10);
+  live_etcd = 0;
   free(it_sh(NULL, "rm -rf %s", dir));
 }
 
@@ -216,7 +250,8 @@ Test(metrics, the_endpoint_under_abuse_while_containers_churn_keeps_the_registry
                    "env ASAN_OPTIONS=${ASAN_OPTIONS:-}:quarantine_size_mb=2:thread_local_quarantine_size_kb=64 "
                    "%s -hostname testhost -metrics 127.0.0.1:33590 -retry-interval 500 etcd://%s%s",
                    it_bin(), IT_ETCD, d.prefix);
-  cr_assert(wait_status(33590, "/readyz", 200, 15), "never ready");
+  live_daemon = d.pid;
+  cr_assert(wait_status(33590, "/readyz", 200, READY_S), "never ready");
   char churn_log[160];
   snprintf(churn_log, sizeof churn_log, "/tmp/%s-churn.log", d.tag);
   /* 40 containers, 2 at a time: stay, killed at once, or exiting at once */
@@ -255,6 +290,7 @@ Test(metrics, the_endpoint_under_abuse_while_containers_churn_keeps_the_registry
   free(s.registered);
   cr_expect_eq(status_of(33590, "/healthz"), 200);
   it_daemon_finish(&d, IT_ETCD);
+  live_daemon = 0;
   unlink(churn_log);
 }
 
@@ -262,7 +298,7 @@ Test(metrics, the_endpoint_under_abuse_while_containers_churn_keeps_the_registry
 
 #define MARKER "h15-MARKER-pw-4c1e"
 
-TestSuite(logs, .timeout = 120, .fini = it_cleanup);
+TestSuite(logs, .timeout = 300, .fini = finish);
 
 /* Runs the daemon against the private etcd with auth as root:<password>;
  * returns the pid (log at log_path). */
@@ -278,7 +314,8 @@ Test(logs, json_lines_carry_their_fields_and_no_form_shows_a_secret) {
   char dir[128];
   snprintf(dir, sizeof dir, "/tmp/h15/%s", it_name("etcd-auth"));
   free(it_sh(NULL, "rm -rf %s; mkdir -p /tmp/h15", dir));
-  long etcd = priv_etcd_start(dir);
+  snprintf(live_dir, sizeof live_dir, "%s", dir);
+  long etcd = live_etcd = priv_etcd_start(dir);
   free(it_sh_ok("E='etcdctl --endpoints=" PRIV_ETCD "'; export ETCDCTL_API=3; $E user add root:" MARKER
                 " >/dev/null && $E user grant-role root root >/dev/null && $E auth enable >/dev/null"));
   struct it_daemon d;
@@ -291,8 +328,8 @@ Test(logs, json_lines_carry_their_fields_and_no_form_shows_a_secret) {
   for (int i = 0; i < 2; i++) {
     char opts[128];
     snprintf(opts, sizeof opts, "-log-format %s -metrics 127.0.0.1:33591 -ttl 5 -ttl-refresh 1", forms[i]);
-    d.pid = auth_daemon(&d, d.log, MARKER, opts);
-    cr_assert(wait_status(33591, "/readyz", 200, 15), "%s: never ready", forms[i]);
+    d.pid = live_daemon = auth_daemon(&d, d.log, MARKER, opts);
+    cr_assert(wait_status(33591, "/readyz", 200, READY_S), "%s: never ready", forms[i]);
     int st;
     char *v = it_sh(&st, "ETCDCTL_API=3 etcdctl --endpoints=" PRIV_ETCD " --user root:" MARKER
                     " get --print-value-only %s", key);
@@ -304,6 +341,7 @@ Test(logs, json_lines_carry_their_fields_and_no_form_shows_a_secret) {
     cr_expect(strstr(body, MARKER) == NULL, "%s: the password is in the endpoint's output", forms[i]);
     free(body);
     it_daemon_stop(&d);
+    live_daemon = 0;
     char *log = it_sh(NULL, "cat %s", d.log);
     cr_expect(strstr(log, MARKER) == NULL, "%s: the password is in the log:\n%s", forms[i], log);
     free(log);
@@ -324,9 +362,9 @@ Test(logs, json_lines_carry_their_fields_and_no_form_shows_a_secret) {
     }
   }
   /* a wrong password: the failure is logged, the password is not */
-  d.pid = auth_daemon(&d, d.log, MARKER "-wrong", "-log-format json -retry-attempts 0");
+  d.pid = live_daemon = auth_daemon(&d, d.log, MARKER "-wrong", "-log-format json -retry-attempts 0");
   cr_expect_eq(it_wait_exit(d.pid, 15), 1, "the daemon started with a wrong password");
-  d.pid = 0;
+  d.pid = live_daemon = 0;
   char *log = it_sh(NULL, "cat %s", d.log);
   cr_expect(strstr(log, MARKER) == NULL, "a wrong password is in the log:\n%s", log);
   cr_expect(strstr(log, "\"level\":\"error\"") != NULL, "no error line for the wrong password:\n%s", log);
@@ -334,6 +372,7 @@ Test(logs, json_lines_carry_their_fields_and_no_form_shows_a_secret) {
   unlink(d.log);
   kill((pid_t)etcd, SIGTERM);
   it_wait_exit(etcd, 10);
+  live_etcd = 0;
   free(it_sh(NULL, "rm -rf %s", dir));
 }
 
@@ -344,7 +383,7 @@ Test(logs, json_lines_carry_their_fields_and_no_form_shows_a_secret) {
 #include <sys/un.h>
 #include <time.h>
 
-TestSuite(notify, .timeout = 60, .fini = it_cleanup);
+TestSuite(notify, .timeout = 120, .fini = finish);
 
 Test(notify, ready_after_the_first_sync_watchdog_while_running_and_stopping_at_exit) {
   char path[108];
@@ -360,8 +399,8 @@ Test(notify, ready_after_the_first_sync_watchdog_while_running_and_stopping_at_e
   it_daemon_init(&d, "rgt-notify");
   unlink(d.log);
   /* no -metrics: systemd alone turns the notifications on; a 400 ms watchdog */
-  d.pid = it_spawn(d.log, "env NOTIFY_SOCKET=%s WATCHDOG_USEC=400000 %s -hostname testhost etcd://%s%s", path,
-                   it_bin(), IT_ETCD, d.prefix);
+  d.pid = live_daemon = it_spawn(d.log, "env NOTIFY_SOCKET=%s WATCHDOG_USEC=400000 %s -hostname testhost etcd://%s%s",
+                                 path, it_bin(), IT_ETCD, d.prefix);
   int ready = 0, watchdogs = 0, status = 0, watchdogs_after_ready = 0;
   char buf[512];
   struct timespec t0, t;
@@ -388,6 +427,7 @@ Test(notify, ready_after_the_first_sync_watchdog_while_running_and_stopping_at_e
   kill((pid_t)d.pid, SIGCONT);
   cr_expect_leq(stalled, 1, "%d notifications from a stopped process", stalled); /* one may be in flight */
   it_daemon_stop(&d);
+  live_daemon = 0;
   bool stopping = false;
   ssize_t n;
   while ((n = recv(fd, buf, sizeof buf - 1, 0)) > 0) {
@@ -398,4 +438,5 @@ Test(notify, ready_after_the_first_sync_watchdog_while_running_and_stopping_at_e
   close(fd);
   unlink(path);
   it_daemon_finish(&d, IT_ETCD);
+  live_daemon = 0;
 }
