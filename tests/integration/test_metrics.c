@@ -235,8 +235,8 @@ static bool registry_in_step(void *ud) {
   s->running = it_sh(NULL, "docker ps --filter name=%s- --format '{{.Names}}' | sort", s->d->tag);
   s->registered = it_sh(NULL,
                         "ETCDCTL_API=3 etcdctl --endpoints=%s get --prefix --keys-only %s/ | grep . "
-                        "| sed 's|.*testhost:||; s|:80$||' | sort",
-                        IT_ETCD, s->d->prefix);
+                        "| sed 's|.*testhost:||; s|:80$||' | grep -- '^%s-' | sort",
+                        IT_ETCD, s->d->prefix, s->d->tag); /* the host's other containers are registered too */
   return strcmp(s->running, s->registered) == 0;
 }
 
