@@ -174,6 +174,8 @@ static long priv_etcd_start(const char *dir) {
   return pid;
 }
 
+/* Two registries: the shared etcd and a private one that is stopped; each
+ * has its own series, and only the stopped one goes down. */
 Test(metrics, a_stopped_registry_turns_up_to_0_and_readyz_to_503_until_it_returns) {
   char dir[128];
   snprintf(dir, sizeof dir, "/tmp/h15/%s", it_name("etcd"));
@@ -182,12 +184,16 @@ Test(metrics, a_stopped_registry_turns_up_to_0_and_readyz_to_503_until_it_return
   long etcd = live_etcd = priv_etcd_start(dir);
   struct it_daemon d;
   it_daemon_init(&d, "rgt-metup");
-  it_daemon_start(&d, PRIV_ETCD, "-metrics 127.0.0.1:33589 -ttl 10 -ttl-refresh 1 -retry-interval 500");
-  char up[256];
+  char opts[256], up[256], up_other[256];
+  snprintf(opts, sizeof opts, "-metrics 127.0.0.1:33589 -ttl 10 -ttl-refresh 1 -retry-interval 500 etcd://%s%s",
+           IT_ETCD, d.prefix); /* the first URI; it_daemon_start appends the private one */
+  it_daemon_start(&d, PRIV_ETCD, opts);
   snprintf(up, sizeof up, "registrator_registry_up{registry=\"etcd://%s%s\"}", PRIV_ETCD, d.prefix);
+  snprintf(up_other, sizeof up_other, "registrator_registry_up{registry=\"etcd://%s%s\"}", IT_ETCD, d.prefix);
   live_daemon = d.pid;
   cr_assert(wait_status(33589, "/readyz", 200, READY_S), "never ready");
   cr_expect_eq(metric(33589, up), 1);
+  cr_expect_eq(metric(33589, up_other), 1);
 
   kill((pid_t)etcd, SIGTERM);
   cr_assert_geq(it_wait_exit(etcd, 10), 0, "etcd did not stop");
@@ -195,8 +201,11 @@ Test(metrics, a_stopped_registry_turns_up_to_0_and_readyz_to_503_until_it_return
   cr_expect(wait_metric(33589, up, 0, 10), "registrator_registry_up stayed 1 with etcd stopped");
   cr_expect(wait_status(33589, "/readyz", 503, 5), "/readyz not 503 with etcd stopped");
   char *why = it_sh(NULL, "curl -s --max-time 1 http://127.0.0.1:33589/readyz");
-  cr_expect(strstr(why, "not answering") != NULL, "/readyz does not say why: %s", why);
+  char want[256];
+  snprintf(want, sizeof want, "registry etcd://%s%s: not answering\n", PRIV_ETCD, d.prefix);
+  cr_expect_str_eq(why, want, "/readyz does not say (only) why");
   free(why);
+  cr_expect_eq(metric(33589, up_other), 1, "the registry that answers went down with the other");
   cr_expect_eq(status_of(33589, "/healthz"), 200, "the loop stalled while etcd was down");
 
   etcd = live_etcd = priv_etcd_start(dir);
@@ -204,8 +213,8 @@ Test(metrics, a_stopped_registry_turns_up_to_0_and_readyz_to_503_until_it_return
   cr_expect(wait_status(33589, "/readyz", 200, 15), "/readyz did not return to 200");
 
   it_daemon_finish(&d, PRIV_ETCD);
-
   live_daemon = 0;
+  free(it_sh(NULL, "ETCDCTL_API=3 etcdctl --endpoints=%s del --prefix %s/ >/dev/null 2>&1", IT_ETCD, d.prefix));
   kill((pid_t)etcd, SIGTERM);
   it_wait_exit(etcd, 10);
   live_etcd = 0;
