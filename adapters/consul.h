@@ -59,7 +59,9 @@ int rg_consul_gen_str(yajl_gen g, const char *s);
  * *why (static) says what is wrong. */
 bool rg_consul_meta_valid(const char *key, const char *value, const char **why);
 
-/* "true"-like boolean attr values: anything set except false/0/no/off. */
+/* A boolean label value (enable_tag_override, check_tls_skip_verify, ...):
+ * true only for a true word of rg_parse_bool, as gliderlabs/registrator's
+ * strconv.ParseBool read it. */
 bool rg_consul_truthy(const char *value);
 
 /* Splits a SERVICE_CHECK_SCRIPT into the check's Args, after replacing

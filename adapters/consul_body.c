@@ -4,6 +4,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "adapters/consul.h"
+#include "registrator/json.h"
 
 #define GS(g, s) rg_consul_gen_str((g), (s))
 
@@ -60,22 +61,6 @@ static int gen_meta(yajl_gen g, const struct rg_service *s, struct rg_consul_not
   return rc ? rc : bad ? RG_EINVAL : RG_OK;
 }
 
-static yajl_gen new_gen(void) {
-  yajl_gen g = yajl_gen_alloc(NULL);
-  if (g) yajl_gen_config(g, yajl_gen_validate_utf8, 1);
-  return g;
-}
-
-/* Appends the finished document of g to out and frees g. */
-static int finish(yajl_gen g, int rc, struct rg_buf *out) {
-  const unsigned char *buf;
-  size_t len;
-  if (rc == RG_OK && yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) rc = RG_EINVAL;
-  if (rc == RG_OK) rc = rg_buf_append(out, buf, len);
-  yajl_gen_free(g);
-  return rc;
-}
-
 /* The ID/name/tags/address/port/Meta fields shared by both APIs. */
 static int gen_service_fields(yajl_gen g, const struct rg_service *s, const char *name_field,
                               struct rg_consul_notes *notes) {
@@ -91,7 +76,7 @@ static int gen_service_fields(yajl_gen g, const struct rg_service *s, const char
 
 int rg_consul_agent_body(struct rg_buf *out, const struct rg_service *s, int ttl,
                          struct rg_consul_notes *notes) {
-  yajl_gen g = new_gen();
+  yajl_gen g = rg_json_gen_new();
   if (g == NULL) return RG_ENOMEM;
   yajl_gen_map_open(g);
   int rc = gen_service_fields(g, s, "Name", notes);
@@ -101,12 +86,12 @@ int rg_consul_agent_body(struct rg_buf *out, const struct rg_service *s, int ttl
     rc = RG_EINVAL;
   if (rc == RG_OK) rc = rg_consul_gen_check(g, s, ttl, notes);
   if (rc == RG_OK && yajl_gen_map_close(g) != yajl_gen_status_ok) rc = RG_EINVAL;
-  return finish(g, rc, out);
+  return rg_json_gen_finish(g, rc, out);
 }
 
 int rg_consul_catalog_body(struct rg_buf *out, const char *node, const struct rg_service *s,
                            struct rg_consul_notes *notes) {
-  yajl_gen g = new_gen();
+  yajl_gen g = rg_json_gen_new();
   if (g == NULL) return RG_ENOMEM;
   yajl_gen_map_open(g);
   int bad = GS(g, "Node") | GS(g, node) | GS(g, "Address") | GS(g, s->ip ? s->ip : "");
@@ -124,14 +109,14 @@ int rg_consul_catalog_body(struct rg_buf *out, const char *node, const struct rg
     bad |= yajl_gen_map_close(g) != yajl_gen_status_ok;
     if (bad) rc = RG_EINVAL;
   }
-  return finish(g, rc, out);
+  return rg_json_gen_finish(g, rc, out);
 }
 
 int rg_consul_catalog_deregister_body(struct rg_buf *out, const char *node, const char *id) {
-  yajl_gen g = new_gen();
+  yajl_gen g = rg_json_gen_new();
   if (g == NULL) return RG_ENOMEM;
   yajl_gen_map_open(g);
   int bad = GS(g, "Node") | GS(g, node) | GS(g, "ServiceID") | GS(g, id);
   int rc = bad || yajl_gen_map_close(g) != yajl_gen_status_ok ? RG_EINVAL : RG_OK;
-  return finish(g, rc, out);
+  return rg_json_gen_finish(g, rc, out);
 }

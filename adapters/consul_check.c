@@ -22,15 +22,20 @@
 #include <yajl/yajl_tree.h>
 
 #include "adapters/consul.h"
+#include "registrator/json.h"
 
 #define GS(g, s) rg_consul_gen_str((g), (s))
 
 bool rg_consul_truthy(const char *v) {
-  static const char *const falsy[] = {"false", "0", "no", "off"};
-  if (v == NULL || *v == '\0') return false;
-  for (size_t i = 0; i < RG_ARRAY_LEN(falsy); i++)
-    if (strcasecmp(v, falsy[i]) == 0) return false;
-  return true;
+  bool b = false;
+  return rg_parse_bool(v, &b) == RG_OK && b;
+}
+
+/* An on/off check kind (check_tcp, check_grpc): on for any value but a
+ * false word, as a non-empty value turned it on in gliderlabs/registrator. */
+static bool kind_on(const char *v) {
+  bool b = true;
+  return v && (rg_parse_bool(v, &b) != RG_OK || b);
 }
 
 /* ---- script splitting ---- */
@@ -173,8 +178,12 @@ static int parse_headers(const char *v, struct rg_kvlist *out, const char **why)
     }
     return out->n ? RG_OK : RG_EINVAL;
   }
-  char ebuf[128];
-  yajl_val root = yajl_tree_parse(v, ebuf, sizeof ebuf);
+  yajl_val root = NULL; /* a label is outside input: the base guard first (registrator/json.h) */
+  int jrc = rg_json_check(v, strlen(v), RG_JSON_SMALL_MAX, RG_JSON_DEPTH_MAX, "label", NULL);
+  if (jrc == RG_ETOOBIG) *why = "is a JSON document over 64 KiB";
+  else if (jrc) *why = "is JSON nested deeper than 64 levels";
+  else jrc = rg_json_tree(&root, v, strlen(v), RG_JSON_SMALL_MAX, RG_JSON_DEPTH_MAX, "label", NULL);
+  if (jrc == RG_ENOMEM) return jrc;
   int rc = YAJL_IS_OBJECT(root) && root->u.object.len > 0 ? RG_OK : RG_EINVAL;
   for (size_t i = 0; rc == RG_OK && i < root->u.object.len; i++) {
     const char *k = root->u.object.keys[i];
@@ -277,8 +286,7 @@ static int build_kind(const struct rg_service *s, const char *kind, const char *
   } else if (strcmp(kind, "check_grpc") == 0) {
     c->field = "GRPC";
     rc = host_port(&c->target, s);
-    if (rc == RG_OK && strcasecmp(v, "true") != 0 && strcmp(v, "1") != 0 && strcasecmp(v, "yes") != 0 &&
-        strcasecmp(v, "on") != 0)
+    if (rc == RG_OK && !rg_consul_truthy(v))
       rc = rg_buf_printf(&c->target, "/%s", v); /* a gRPC service name */
     c->grpc_tls = rg_consul_truthy(rg_kvlist_get(k, "check_grpc_use_tls"));
     c->tls_skip = c->grpc_tls && rg_consul_truthy(rg_kvlist_get(k, "check_tls_skip_verify"));
@@ -315,7 +323,7 @@ static int user_check(const struct rg_service *s, struct check *c, struct rg_con
   for (size_t i = 0; i < RG_ARRAY_LEN(kinds); i++) {
     const char *val = rg_kvlist_get(k, kinds[i]);
     bool on_off = strcmp(kinds[i], "check_tcp") == 0 || strcmp(kinds[i], "check_grpc") == 0;
-    if (val == NULL || (on_off && !rg_consul_truthy(val))) continue;
+    if (val == NULL || (on_off && !kind_on(val))) continue;
     int rc = winner ? note(notes, kinds[i], "ignored: one check per service, and an earlier kind "
                                             "(http, https, cmd, script, ttl, tcp, grpc) is set")
                     : build_kind(s, kinds[i], val, c, notes);

@@ -6,6 +6,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "adapters/consul.h"
+#include "registrator/json.h"
 
 #define MESSAGE_MAX 200 /* bytes of Consul's message kept in an error */
 
@@ -86,15 +87,12 @@ static int add_service(struct rg_service_list *out, const char *key, yajl_val v,
 
 int rg_consul_parse_services(const char *json, size_t len, bool catalog, struct rg_service_list *out,
                              char *err) {
-  char ebuf[128] = "";
   char *doc = rg_strndup(json ? json : "", len);
   if (doc == NULL) return rg_err(err, RG_ENOMEM, "out of memory");
-  yajl_val root = yajl_tree_parse(doc, ebuf, sizeof ebuf);
+  yajl_val root = NULL; /* the base guard first (registrator/json.h); the transport caps the size */
+  int jrc = rg_json_tree(&root, doc, len, SIZE_MAX, RG_JSON_DEPTH_MAX, "Consul's service list", err);
   free(doc);
-  if (root == NULL) {
-    ebuf[strcspn(ebuf, "\n")] = '\0';
-    return rg_err(err, RG_EPROTO, "Consul answered a service list that is not JSON: %s", ebuf);
-  }
+  if (jrc) return jrc;
   int rc = RG_OK;
   yajl_val map = root;
   const char *node_addr = NULL;

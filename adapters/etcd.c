@@ -4,14 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "adapters/etcdkv.h"
-#include "adapters/safename.h"
-
-struct etcd {
-  struct rg_etcdkv *kv;
-  char *prefix; /* "/services", or "" */
-  const struct rg_log *log;
-};
+#include "adapters/kvshell.h"
 
 int rg_etcd_prefix(const char *path, char **out, char *err) {
   struct rg_buf b = {0};
@@ -78,144 +71,31 @@ int rg_etcd_parse_entry(const char *prefix, const char *key, const char *value, 
   return RG_OK;
 }
 
-static void etcd_close(void *state) {
-  struct etcd *e = state;
-  if (e == NULL) return;
-  rg_etcdkv_close(e->kv);
-  free(e->prefix);
-  free(e);
+/* The layout's hooks (adapters/kvshell.h). */
+static int etcd_key_of(const char *prefix, const struct rg_service *s, struct rg_buf *key, char *err) {
+  int rc = rg_etcd_key(key, prefix, s->name, s->id);
+  return rc ? rg_err(err, rc, "out of memory") : RG_OK;
 }
+
+static int etcd_value_of(const struct rg_service *s, long ttl, struct rg_buf *value) {
+  (void)ttl;
+  return rg_etcd_value(value, s->ip, s->port);
+}
+
+static int etcd_parse(const char *prefix, const char *key, const char *value, struct rg_service *out,
+                      char *err) {
+  (void)err; /* "ip:port" is not JSON: nothing for the guard */
+  return rg_etcd_parse_entry(prefix, key, value, out);
+}
+
+static const struct rg_kvshell_layout etcd_layout = {
+    .name = "etcd", .v2_scheme = "etcd2", .prefix = rg_etcd_prefix,
+    .key = etcd_key_of, .value = etcd_value_of, .parse = etcd_parse};
 
 static int etcd_open(void **state, const struct rg_uri *uri, const struct rg_adapter_config *cfg, char *err) {
-  *state = NULL;
-  struct etcd *e = calloc(1, sizeof *e);
-  if (e == NULL) return rg_err(err, RG_ENOMEM, "out of memory");
-  e->log = cfg->log;
-  int version = strcmp(uri->scheme, "etcd2") == 0 ? 2 : 3;
-  int rc = rg_etcd_prefix(uri->path, &e->prefix, err);
-  if (rc == RG_OK) rc = rg_etcdkv_open(&e->kv, version, uri, cfg, err);
-  if (rc) {
-    etcd_close(e);
-    return rc;
-  }
-  *state = e;
-  return RG_OK;
-}
-
-static int etcd_ping(void *state, char *err) {
-  struct etcd *e = state;
-  struct rg_buf p = {0};
-  int rc = rg_buf_printf(&p, "%s/", e->prefix);
-  rc = rc ? rg_err(err, rc, "out of memory") : rg_etcdkv_ping(e->kv, p.data, err);
-  rg_buf_free(&p);
-  return rc;
-}
-
-/* The key of s, after the safety check. */
-static int key_of(struct etcd *e, const struct rg_service *s, struct rg_buf *key, char *err) {
-  int rc = rg_safename_check_service(s, err); /* the caller logs a refusal */
-  if (rc) return rc;
-  if ((rc = rg_etcd_key(key, e->prefix, s->name, s->id)) != RG_OK) return rg_err(err, rc, "out of memory");
-  return RG_OK;
-}
-
-/* rg_etcdkv_entry_fn: the key and value of s, after the checks. */
-static int entry_of(void *state, const struct rg_service *s, struct rg_buf *key, struct rg_buf *value,
-                    char *err) {
-  struct etcd *e = state;
-  int rc = key_of(e, s, key, err);
-  if (rc == RG_OK && s->ip == NULL) rc = rg_err(err, RG_EINVAL, "service %s has no IP address", s->id);
-  if (rc == RG_OK && (rc = rg_etcd_value(value, s->ip, s->port)) != RG_OK) rg_err(err, rc, "out of memory");
-  return rc;
-}
-
-static int etcd_register(void *state, const struct rg_service *s, char *err) {
-  struct etcd *e = state;
-  return rg_etcdkv_register(e->kv, entry_of, e, s, err);
-}
-
-static int etcd_register_many(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
-                              char (*errs)[RG_ERRBUF], char *err) {
-  struct etcd *e = state;
-  return rg_etcdkv_register_many(e->kv, entry_of, e, svcs, n, rcs, errs, err);
-}
-
-static int etcd_deregister(void *state, const struct rg_service *s, char *err) {
-  struct etcd *e = state;
-  struct rg_buf key = {0};
-  int rc = key_of(e, s, &key, err);
-  if (rc == RG_OK) rc = rg_etcdkv_delete(e->kv, s->id, key.data, err);
-  rg_buf_free(&key);
-  return rc;
-}
-
-static int etcd_refresh(void *state, char *err) {
-  struct etcd *e = state;
-  return rg_etcdkv_refresh(e->kv, err);
-}
-
-/* Appends the entries of kvs that have our layout to out. */
-static int parse_entries(struct etcd *e, const struct rg_kvlist *kvs, struct rg_service_list *out, char *err) {
-  int rc = RG_OK;
-  for (size_t i = 0; rc == RG_OK && i < kvs->n; i++) {
-    struct rg_service tmp = {0};
-    int prc = rg_etcd_parse_entry(e->prefix, kvs->items[i].key, kvs->items[i].value, &tmp);
-    if (prc == RG_ENOMEM) rc = rg_err(err, prc, "out of memory");
-    if (prc) continue; /* not ours to interpret: left alone */
-    struct rg_service *s;
-    if ((rc = rg_service_list_push(out, &s)) != RG_OK) {
-      rg_service_clear(&tmp);
-      rc = rg_err(err, rc, "out of memory");
-      break;
-    }
-    *s = tmp;
-  }
-  return rc;
-}
-
-static int etcd_list(void *state, struct rg_service_list *out, char *err) {
-  struct etcd *e = state;
-  struct rg_kvlist kvs = {0};
-  struct rg_buf p = {0};
-  int rc = rg_buf_printf(&p, "%s/", e->prefix);
-  if (rc) rc = rg_err(err, rc, "out of memory");
-  else rc = rg_etcdkv_list(e->kv, p.data, &kvs, err);
-  if (rc == RG_OK) rc = parse_entries(e, &kvs, out, err);
-  rg_kvlist_free(&kvs);
-  rg_buf_free(&p);
-  return rc;
-}
-
-/* The keys on our lease, with the values we wrote to them. */
-static int etcd_list_own(void *state, struct rg_service_list *out, char *err) {
-  struct etcd *e = state;
-  struct rg_strlist keys = {0};
-  struct rg_kvlist kvs = {0};
-  int rc = rg_etcdkv_own_keys(e->kv, &keys, err);
-  for (size_t i = 0; rc == RG_OK && i < keys.n; i++) {
-    const char *slash = strrchr(keys.items[i], '/');
-    const struct rg_etcdkv_entry *mine = slash ? rg_etcdkv_find(e->kv, slash + 1) : NULL;
-    if (mine && strcmp(mine->key, keys.items[i]) == 0 && rg_kvlist_add(&kvs, mine->key, mine->value) != RG_OK)
-      rc = rg_err(err, RG_ENOMEM, "out of memory");
-  }
-  if (rc == RG_OK) rc = parse_entries(e, &kvs, out, err);
-  rg_strlist_free(&keys);
-  rg_kvlist_free(&kvs);
-  return rc;
+  return rg_kvshell_open(state, &etcd_layout, uri, cfg, err);
 }
 
 static const char *const etcd_schemes[] = {"etcd", "etcd2", NULL};
 
-const struct rg_adapter rg_adapter_etcd = {
-    .name = "etcd",
-    .schemes = etcd_schemes,
-    .open = etcd_open,
-    .ping = etcd_ping,
-    .register_service = etcd_register,
-    .register_many = etcd_register_many,
-    .deregister_service = etcd_deregister,
-    .refresh = etcd_refresh,
-    .list = etcd_list,
-    .list_own = etcd_list_own,
-    .close = etcd_close,
-};
+const struct rg_adapter rg_adapter_etcd = RG_KVSHELL_ADAPTER("etcd", etcd_schemes, etcd_open);

@@ -7,7 +7,8 @@
  * Key `<prefix>/<name>/<id>` = `<ip>:<port>` (`[<ip>]:<port>` for IPv6).
  * With a TTL every key of this registrator shares one v3 lease (v2: per-key
  * TTLs). list() reads `<prefix>/` back into services (name, ID, ip, port;
- * proto "udp" when the ID ends in ":udp", else "tcp") for -cleanup.
+ * proto "udp" when the ID ends in ":udp", else "tcp") for -cleanup. The
+ * adapter is a layout of the etcd-backed shell (adapters/kvshell.h).
  */
 #ifndef RG_ADAPTERS_ETCD_H
 #define RG_ADAPTERS_ETCD_H

@@ -73,13 +73,15 @@ int rg_etcd2_list(struct rg_etcdkv *kv, const char *prefix, struct rg_kvlist *ou
   if (dir == NULL) return rg_err(err, RG_ENOMEM, "out of memory");
   size_t n = strlen(dir);
   while (n > 1 && dir[n - 1] == '/') dir[--n] = '\0';
+  char why[RG_ERRBUF] = "";
   int rc = call(kv, "GET", dir, "recursive=true", NULL, &r, err);
   if (rc == RG_OK && r.status == 404) {
     rc = RG_OK; /* nothing registered yet */
   } else if (rc == RG_OK && r.status / 100 != 2) {
     rc = fail(kv, "GET", dir, &r, err);
-  } else if (rc == RG_OK && (rc = rg_etcd2_parse_list(r.body.data, out)) != RG_OK) {
-    rc = rg_err(err, rc, "etcd v2 %s: cannot read the listing of %s", rg_http_endpoint(kv->http), dir);
+  } else if (rc == RG_OK && (rc = rg_etcd2_parse_list(r.body.data, out, why)) != RG_OK) {
+    rc = rg_err(err, rc, "etcd v2 %s: cannot read the listing of %s: %s", rg_http_endpoint(kv->http), dir,
+                why[0] ? why : rg_strerror(rc));
   }
   free(dir);
   rg_buf_free(&r.body);

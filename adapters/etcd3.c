@@ -188,9 +188,10 @@ int rg_etcd3_list(struct rg_etcdkv *kv, const char *prefix, struct rg_kvlist *ou
   struct rg_http_response r = {0};
   int built = rg_etcd3_range_body(&body, prefix, true, false, false);
   int rc = call_free(kv, "/v3/kv/range", &body, built, &r, err);
-  if (rc == RG_OK && (rc = rg_etcd3_parse_range(r.body.data, out)) != RG_OK)
-    rc = rg_err(err, rc, "etcd %s: cannot read the range answer: %s", rg_http_endpoint(kv->http),
-                rg_strerror(rc));
+  char why[RG_ERRBUF] = "";
+  if (rc == RG_OK && (rc = rg_etcd3_parse_range(r.body.data, out, why)) != RG_OK)
+    rc = rg_err(err, rc, "etcd %s/v3/kv/range: cannot read the answer: %s", rg_http_endpoint(kv->http),
+                why[0] ? why : rg_strerror(rc));
   rg_buf_free(&r.body);
   return rc;
 }
@@ -201,8 +202,10 @@ int rg_etcd3_lease_keys(struct rg_etcdkv *kv, struct rg_strlist *keys, char *err
   int built = rg_etcd3_lease_keys_body(&body, kv->lease);
   int rc = call_free(kv, "/v3/lease/timetolive", &body, built, &r, err);
   long ttl = 0;
-  if (rc == RG_OK && rg_etcd3_parse_lease_keys(r.body.data, keys, &ttl) != RG_OK)
-    rc = rg_err(err, RG_EPROTO, "etcd %s: malformed lease timetolive answer", rg_http_endpoint(kv->http));
+  char why[RG_ERRBUF] = "";
+  if (rc == RG_OK && rg_etcd3_parse_lease_keys(r.body.data, keys, &ttl, why) != RG_OK)
+    rc = rg_err(err, RG_EPROTO, "etcd %s/v3/lease/timetolive: malformed answer: %s", rg_http_endpoint(kv->http),
+                why);
   rg_buf_free(&r.body);
   return rc; /* a lease gone (ttl -1) holds no keys: every key reads as missing */
 }

@@ -3,34 +3,25 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
 #include <yajl/yajl_tree.h>
 
 #include "adapters/base64.h"
 #include "adapters/http.h"
+#include "registrator/json.h"
 
 /* JSON building ----------------------------------------------------- */
 
-static yajl_gen gen_new(void) {
-  yajl_gen g = yajl_gen_alloc(NULL);
-  if (g) yajl_gen_config(g, yajl_gen_validate_utf8, 1);
-  return g;
-}
+/* The base layer's writer (registrator/json.h). */
+static yajl_gen gen_new(void) { return rg_json_gen_new(); }
 
-/* Appends the finished document and frees g. */
 static int gen_finish(yajl_gen g, yajl_gen_status st, struct rg_buf *out) {
-  const unsigned char *buf;
-  size_t len;
-  int rc = RG_OK;
-  if (st == yajl_gen_status_ok) st = yajl_gen_get_buf(g, &buf, &len);
-  if (st == yajl_gen_invalid_string) rc = RG_EINVAL;
-  else if (st != yajl_gen_status_ok) rc = RG_ENOMEM;
-  else rc = rg_buf_append(out, buf, len);
-  yajl_gen_free(g);
-  return rc;
+  return rg_json_gen_finish(g, rg_json_gen_rc(st), out);
 }
 
 static yajl_gen_status str(yajl_gen g, const char *s) {
@@ -135,25 +126,21 @@ int rg_etcd3_grant_body(struct rg_buf *out, long ttl) {
   return gen_finish(g, st, out);
 }
 
-int rg_etcd3_lease_body(struct rg_buf *out, int64_t lease) {
+/* {"ID":"<id>"} and, with keys, ,"keys":true */
+static int lease_doc(struct rg_buf *out, int64_t lease, bool keys) {
   yajl_gen g = gen_new();
   if (g == NULL) return RG_ENOMEM;
   yajl_gen_status st = yajl_gen_map_open(g);
   if (st == yajl_gen_status_ok) st = id_field(g, "ID", lease);
+  if (st == yajl_gen_status_ok && keys) st = str(g, "keys");
+  if (st == yajl_gen_status_ok && keys) st = yajl_gen_bool(g, 1);
   if (st == yajl_gen_status_ok) st = yajl_gen_map_close(g);
   return gen_finish(g, st, out);
 }
 
-int rg_etcd3_lease_keys_body(struct rg_buf *out, int64_t lease) {
-  yajl_gen g = gen_new();
-  if (g == NULL) return RG_ENOMEM;
-  yajl_gen_status st = yajl_gen_map_open(g);
-  if (st == yajl_gen_status_ok) st = id_field(g, "ID", lease);
-  if (st == yajl_gen_status_ok) st = str(g, "keys");
-  if (st == yajl_gen_status_ok) st = yajl_gen_bool(g, 1);
-  if (st == yajl_gen_status_ok) st = yajl_gen_map_close(g);
-  return gen_finish(g, st, out);
-}
+int rg_etcd3_lease_body(struct rg_buf *out, int64_t lease) { return lease_doc(out, lease, false); }
+
+int rg_etcd3_lease_keys_body(struct rg_buf *out, int64_t lease) { return lease_doc(out, lease, true); }
 
 int rg_etcd3_auth_body(struct rg_buf *out, const char *name, const char *password) {
   yajl_gen g = gen_new();
@@ -192,8 +179,18 @@ static bool get_int(yajl_val v, const char *key, int64_t *out) {
   return true;
 }
 
+/* An answer of etcd through the base guard (registrator/json.h): NULL for
+ * one that is not JSON or over the limits (reason in err when not NULL).
+ * The size is capped by the transport (adapters/http.h max_body). */
+static yajl_val answer(const char *body, int max_depth, char *err) {
+  yajl_val root = NULL;
+  if (body) rg_json_tree(&root, body, strlen(body), SIZE_MAX, max_depth, "etcd answer", err);
+  else rg_err(err, RG_EPROTO, "etcd answer: empty");
+  return root;
+}
+
 void rg_etcd3_error_message(const char *body, char *msg, size_t size) {
-  yajl_val root = body ? yajl_tree_parse(body, NULL, 0) : NULL;
+  yajl_val root = answer(body, RG_JSON_DEPTH_MAX, NULL);
   yajl_val m = root ? get(root, "message", NULL, yajl_t_string) : NULL;
   if (m == NULL && root) m = get(root, "error", NULL, yajl_t_string);
   if (m == NULL && root) m = get(root, "error", "message", yajl_t_string); /* stream errors */
@@ -202,7 +199,7 @@ void rg_etcd3_error_message(const char *body, char *msg, size_t size) {
 }
 
 int rg_etcd3_parse_grant(const char *body, int64_t *id, long *ttl) {
-  yajl_val root = yajl_tree_parse(body, NULL, 0);
+  yajl_val root = answer(body, RG_JSON_DEPTH_MAX, NULL);
   int64_t t = 0;
   int rc = root && get_int(root, "ID", id) && get_int(root, "TTL", &t) && *id != 0 && t > 0 ? RG_OK
                                                                                                  : RG_EPROTO;
@@ -212,7 +209,7 @@ int rg_etcd3_parse_grant(const char *body, int64_t *id, long *ttl) {
 }
 
 int rg_etcd3_parse_keepalive(const char *body, long *ttl) {
-  yajl_val root = yajl_tree_parse(body, NULL, 0);
+  yajl_val root = answer(body, RG_JSON_DEPTH_MAX, NULL);
   if (root == NULL || !YAJL_IS_OBJECT(root)) {
     yajl_tree_free(root);
     return RG_EPROTO;
@@ -226,14 +223,14 @@ int rg_etcd3_parse_keepalive(const char *body, long *ttl) {
 }
 
 int rg_etcd3_parse_txn(const char *body) {
-  yajl_val root = yajl_tree_parse(body, NULL, 0);
+  yajl_val root = answer(body, RG_JSON_DEPTH_MAX, NULL);
   int rc = root && get(root, "succeeded", NULL, yajl_t_true) ? RG_OK : RG_EPROTO;
   yajl_tree_free(root);
   return rc;
 }
 
 int rg_etcd3_parse_token(const char *body, char **token) {
-  yajl_val root = yajl_tree_parse(body, NULL, 0);
+  yajl_val root = answer(body, RG_JSON_DEPTH_MAX, NULL);
   yajl_val t = root ? get(root, "token", NULL, yajl_t_string) : NULL;
   int rc = RG_EPROTO;
   if (t && *YAJL_GET_STRING(t)) rc = (*token = rg_strdup(YAJL_GET_STRING(t))) ? RG_OK : RG_ENOMEM;
@@ -250,9 +247,10 @@ static int b64_string(yajl_val v, const char *key, struct rg_buf *out) {
   return rc;
 }
 
-int rg_etcd3_parse_range(const char *body, struct rg_kvlist *out) {
-  yajl_val root = yajl_tree_parse(body, NULL, 0);
+int rg_etcd3_parse_range(const char *body, struct rg_kvlist *out, char *err) {
+  yajl_val root = answer(body, RG_JSON_DEPTH_MAX, err);
   if (root == NULL || !YAJL_IS_OBJECT(root)) {
+    if (root) rg_err(err, RG_EPROTO, "etcd answer: not a JSON object");
     yajl_tree_free(root);
     return RG_EPROTO;
   }
@@ -270,10 +268,11 @@ int rg_etcd3_parse_range(const char *body, struct rg_kvlist *out) {
   return rc;
 }
 
-int rg_etcd3_parse_lease_keys(const char *body, struct rg_strlist *keys, long *ttl) {
-  yajl_val root = yajl_tree_parse(body, NULL, 0);
+int rg_etcd3_parse_lease_keys(const char *body, struct rg_strlist *keys, long *ttl, char *err) {
+  yajl_val root = answer(body, RG_JSON_DEPTH_MAX, err);
   int64_t t = -1;
   if (root == NULL || !YAJL_IS_OBJECT(root) || !get_int(root, "TTL", &t)) {
+    if (root) rg_err(err, RG_EPROTO, "etcd answer: no TTL");
     yajl_tree_free(root);
     return RG_EPROTO;
   }
@@ -317,7 +316,7 @@ int rg_etcd2_value_body(struct rg_buf *out, const char *value) {
 }
 
 void rg_etcd2_error(const char *body, long *code, char *msg, size_t size) {
-  yajl_val root = body ? yajl_tree_parse(body, NULL, 0) : NULL;
+  yajl_val root = answer(body, RG_JSON_DEPTH_MAX, NULL);
   int64_t c = 0;
   *code = root && get_int(root, "errorCode", &c) ? (long)c : 0;
   yajl_val m = root ? get(root, "message", NULL, yajl_t_string) : NULL;
@@ -327,28 +326,117 @@ void rg_etcd2_error(const char *body, long *code, char *msg, size_t size) {
   yajl_tree_free(root);
 }
 
-static int walk(yajl_val node, int depth, struct rg_kvlist *out) {
-  if (node == NULL || !YAJL_IS_OBJECT(node) || depth > 32) return RG_OK;
-  yajl_val nodes = get(node, "nodes", NULL, yajl_t_array);
-  if (nodes) {
-    for (size_t i = 0; i < nodes->u.array.len; i++) {
-      int rc = walk(nodes->u.array.values[i], depth + 1, out);
-      if (rc) return rc;
-    }
-    return RG_OK;
+/* The v2 listing is streamed (yajl's callbacks: no tree, no recursion), so
+ * that a directory another client nested thousands deep costs nothing and
+ * hides none of the other entries: nodes below RG_ETCD2_DEPTH_MAX levels are
+ * skipped, the rest is read. A node is root.node or an element of a node's
+ * "nodes"; a leaf is a node with string "key" and "value" and no "nodes". */
+enum v2_kind { V2_OTHER, V2_ROOT, V2_NODE, V2_NODES };
+enum v2_member { M_OTHER, M_NODE, M_NODES, M_KEY, M_VALUE };
+
+struct v2_frame {
+  enum v2_kind kind;
+  enum v2_member member; /* of a map: the member being read */
+  char *key, *value;
+  bool has_nodes;
+};
+
+struct v2_list {
+  struct v2_frame stack[RG_ETCD2_DEPTH_MAX];
+  int top;      /* frames in use */
+  long skipped; /* open containers below the limit */
+  struct rg_kvlist *out;
+  int rc;
+};
+
+static struct v2_frame *v2_top(struct v2_list *l) { return l->top > 0 ? &l->stack[l->top - 1] : NULL; }
+
+static int v2_push(struct v2_list *l, bool map) {
+  struct v2_frame *up = v2_top(l);
+  if (l->skipped || l->top == RG_ETCD2_DEPTH_MAX) {
+    l->skipped++;
+    return 1;
   }
-  yajl_val k = get(node, "key", NULL, yajl_t_string), v = get(node, "value", NULL, yajl_t_string);
-  if (k && v) return rg_kvlist_add(out, YAJL_GET_STRING(k), YAJL_GET_STRING(v));
-  return RG_OK;
+  enum v2_kind k = V2_OTHER;
+  if (map && up == NULL) k = V2_ROOT;
+  else if (map && up && ((up->kind == V2_ROOT && up->member == M_NODE) || up->kind == V2_NODES)) k = V2_NODE;
+  else if (!map && up && up->kind == V2_NODE && up->member == M_NODES) k = V2_NODES;
+  if (k == V2_NODES) up->has_nodes = true;
+  l->stack[l->top++] = (struct v2_frame){.kind = k};
+  return 1;
 }
 
-int rg_etcd2_parse_list(const char *body, struct rg_kvlist *out) {
-  yajl_val root = yajl_tree_parse(body, NULL, 0);
-  if (root == NULL || !YAJL_IS_OBJECT(root)) {
-    yajl_tree_free(root);
-    return RG_EPROTO;
+static int v2_pop(struct v2_list *l) {
+  if (l->skipped) {
+    l->skipped--;
+    return 1;
   }
-  int rc = walk(get(root, "node", NULL, yajl_t_object), 0, out);
-  yajl_tree_free(root);
+  struct v2_frame *f = v2_top(l);
+  if (f == NULL) return 1;
+  if (f->kind == V2_NODE && f->key && f->value && !f->has_nodes && l->rc == RG_OK)
+    l->rc = rg_kvlist_add(l->out, f->key, f->value);
+  free(f->key);
+  free(f->value);
+  l->top--;
+  return l->rc == RG_OK;
+}
+
+static int v2_start_map(void *ud) { return v2_push(ud, true); }
+static int v2_start_array(void *ud) { return v2_push(ud, false); }
+static int v2_end(void *ud) { return v2_pop(ud); }
+
+static int v2_key(void *ud, const unsigned char *k, size_t n) {
+  struct v2_list *l = ud;
+  struct v2_frame *f = v2_top(l);
+  if (l->skipped || f == NULL) return 1;
+  static const struct {
+    const char *name;
+    enum v2_member m;
+  } names[] = {{"node", M_NODE}, {"nodes", M_NODES}, {"key", M_KEY}, {"value", M_VALUE}};
+  f->member = M_OTHER;
+  for (size_t i = 0; i < RG_ARRAY_LEN(names); i++)
+    if (strlen(names[i].name) == n && memcmp(names[i].name, k, n) == 0) f->member = names[i].m;
+  return 1;
+}
+
+static int v2_string(void *ud, const unsigned char *s, size_t n) {
+  struct v2_list *l = ud;
+  struct v2_frame *f = v2_top(l);
+  if (l->skipped || f == NULL || f->kind != V2_NODE || (f->member != M_KEY && f->member != M_VALUE)) return 1;
+  char **slot = f->member == M_KEY ? &f->key : &f->value;
+  free(*slot);
+  *slot = memchr(s, '\0', n) ? NULL : rg_strndup((const char *)s, n); /* a NUL: not a C string */
+  if (*slot == NULL && memchr(s, '\0', n) == NULL) l->rc = RG_ENOMEM;
+  return l->rc == RG_OK;
+}
+
+int rg_etcd2_parse_list(const char *body, struct rg_kvlist *out, char *err) {
+  size_t n = body ? strlen(body) : 0;
+  /* the base guard for size and bytes (registrator/json.h); nesting bounds
+   * only what is read, below */
+  int rc = rg_json_check(body, n, SIZE_MAX, INT_MAX, "etcd answer", err);
+  if (rc) return rc;
+  static const yajl_callbacks cb = {.yajl_string = v2_string, .yajl_start_map = v2_start_map,
+                                    .yajl_map_key = v2_key, .yajl_end_map = v2_end,
+                                    .yajl_start_array = v2_start_array, .yajl_end_array = v2_end};
+  struct v2_list *l = calloc(1, sizeof *l); /* the frame stack: 32 KiB, not on the stack */
+  yajl_handle h = l ? yajl_alloc(&cb, NULL, l) : NULL;
+  if (h == NULL) {
+    free(l);
+    return rg_err(err, RG_ENOMEM, "out of memory");
+  }
+  l->out = out;
+  yajl_status st = yajl_parse(h, (const unsigned char *)body, n);
+  if (st == yajl_status_ok) st = yajl_complete_parse(h);
+  bool object = n > 0 && body[strspn(body, " \t\r\n")] == '{';
+  if (l->rc) rc = rg_err(err, l->rc, "out of memory");
+  else if (st != yajl_status_ok || !object) rc = rg_err(err, RG_EPROTO, "etcd answer: not a JSON object");
+  while (l->top > 0) { /* a document cut short */
+    free(l->stack[l->top - 1].key);
+    free(l->stack[l->top - 1].value);
+    l->top--;
+  }
+  yajl_free(h);
+  free(l);
   return rc;
 }

@@ -64,11 +64,16 @@ int rg_etcd3_parse_keepalive(const char *body, long *ttl);
 int rg_etcd3_parse_txn(const char *body);
 /* /v3/auth/authenticate answer: *token is malloc()ed, caller frees. */
 int rg_etcd3_parse_token(const char *body, char **token);
+/* Every parser takes a NUL-terminated answer and reads it through the base
+ * guard (registrator/json.h): nested deeper than RG_JSON_DEPTH_MAX it is
+ * RG_EPROTO, never parsed (the v2 listing is streamed instead, see below).
+ * Those given an err say why there ("etcd answer: ..."); the caller names
+ * the endpoint. */
 /* /v3/kv/range answer: appends decoded key/value pairs (no "kvs": none). */
-int rg_etcd3_parse_range(const char *body, struct rg_kvlist *out);
+int rg_etcd3_parse_range(const char *body, struct rg_kvlist *out, char *err);
 /* A timetolive answer: *ttl (-1: the lease is gone) and the decoded keys
  * appended to keys (undecodable ones skipped). RG_EPROTO without a TTL. */
-int rg_etcd3_parse_lease_keys(const char *body, struct rg_strlist *keys, long *ttl);
+int rg_etcd3_parse_lease_keys(const char *body, struct rg_strlist *keys, long *ttl, char *err);
 
 /* v2 ---------------------------------------------------------------- */
 /* "/v2/keys" + key with every segment percent-escaped ('/' kept) + "?" +
@@ -78,7 +83,12 @@ int rg_etcd2_path(struct rg_buf *out, const char *key, const char *query);
 int rg_etcd2_value_body(struct rg_buf *out, const char *value);
 /* The v2 error: *code gets errorCode (0 when absent), msg the message. */
 void rg_etcd2_error(const char *body, long *code, char *msg, size_t size);
-/* A GET ?recursive=true answer: appends every leaf (key, value). */
-int rg_etcd2_parse_list(const char *body, struct rg_kvlist *out);
+/* A v2 listing nests two levels a directory. It is streamed, not built
+ * into a tree: leaves nested deeper than this many levels (about 60
+ * directories) are skipped and every other leaf is read. */
+#define RG_ETCD2_DEPTH_MAX 128
+/* A GET ?recursive=true answer: appends every leaf (key, value) in
+ * document order; a leaf whose key or value holds a NUL is skipped. */
+int rg_etcd2_parse_list(const char *body, struct rg_kvlist *out, char *err);
 
 #endif /* RG_ADAPTERS_ETCD_REQ_H */

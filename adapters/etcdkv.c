@@ -15,9 +15,8 @@ int rg_etcdkv_status_error(long status) {
 }
 
 static int parse_bool(const char *k, const char *v, bool *out, char *err) {
-  if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "") == 0) *out = true;
-  else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0) *out = false;
-  else return rg_err(err, RG_EINVAL, "URI option %s=%s: expected true or false", k, v);
+  if (v[0] == '\0') *out = true; /* "?insecure" alone */
+  else if (rg_parse_bool(v, out) != RG_OK) return rg_err(err, RG_EINVAL, "URI option %s=%s: expected true or false", k, v);
   return RG_OK;
 }
 

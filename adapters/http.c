@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "registrator/curlerr.h"
+
 struct header {
   char *name;
   char *line; /* "Name: value" */
@@ -297,9 +299,10 @@ static int attempt(struct rg_http *h, size_t i, const char *method, const char *
   } else if (cc == CURLE_ABORTED_BY_CALLBACK) {
     rg_buf_printf(why, "%s%s: abandoned (stopping)", why->len ? "; " : "", shown(h, i));
     rc = RG_ESTOPPED;
-  } else {
-    rg_buf_printf(why, "%s%s: %s", why->len ? "; " : "", shown(h, i),
-                  h->curl_err[0] ? h->curl_err : curl_easy_strerror(cc));
+  } else { /* any endpoint failure tries the next endpoint */
+    struct rg_net_error ne;
+    rg_curl_classify(c, cc, h->curl_err, h->unix_path != NULL, &ne);
+    rg_buf_printf(why, "%s%s: %s: %s", why->len ? "; " : "", shown(h, i), rg_net_failure_name(ne.kind), ne.detail);
     rc = RG_ECONNECT;
   }
   rg_buf_free(&url);

@@ -9,17 +9,11 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-#include "adapters/etcdkv.h"
+#include "adapters/kvshell.h"
 #include "adapters/safename.h"
+#include "registrator/json.h"
 
 #define READABLE_MAX 50 /* + '-' + 12 hex digits = 63 */
-
-struct skydns {
-  struct rg_etcdkv *kv;
-  char *base; /* "/skydns/local/skydns" */
-  long ttl;
-  const struct rg_log *log;
-};
 
 bool rg_skydns_valid_label(const char *s) {
   size_t n = s ? strlen(s) : 0;
@@ -90,9 +84,8 @@ int rg_skydns_key(struct rg_buf *out, const char *base, const char *name, const 
 }
 
 int rg_skydns_value(struct rg_buf *out, const char *ip, int port, long ttl, const char *id) {
-  yajl_gen g = yajl_gen_alloc(NULL);
+  yajl_gen g = rg_json_gen_new();
   if (g == NULL) return RG_ENOMEM;
-  yajl_gen_config(g, yajl_gen_validate_utf8, 1);
   yajl_gen_status st = yajl_gen_map_open(g);
   if (st == yajl_gen_status_ok) st = yajl_gen_string(g, (const unsigned char *)"host", 4);
   if (st == yajl_gen_status_ok) st = yajl_gen_string(g, (const unsigned char *)ip, strlen(ip));
@@ -103,101 +96,36 @@ int rg_skydns_value(struct rg_buf *out, const char *ip, int port, long ttl, cons
   if (st == yajl_gen_status_ok && id) st = yajl_gen_string(g, (const unsigned char *)"registrator_id", 14);
   if (st == yajl_gen_status_ok && id) st = yajl_gen_string(g, (const unsigned char *)id, strlen(id));
   if (st == yajl_gen_status_ok) st = yajl_gen_map_close(g);
-  const unsigned char *buf;
-  size_t len;
-  if (st == yajl_gen_status_ok) st = yajl_gen_get_buf(g, &buf, &len);
-  int rc = st == yajl_gen_status_ok ? rg_buf_append(out, buf, len)
-                                    : st == yajl_gen_invalid_string ? RG_EINVAL : RG_ENOMEM;
-  yajl_gen_free(g);
-  return rc;
+  return rg_json_gen_finish(g, rg_json_gen_rc(st), out);
 }
 
-static void skydns_close(void *state) {
-  struct skydns *k = state;
-  if (k == NULL) return;
-  rg_etcdkv_close(k->kv);
-  free(k->base);
-  free(k);
-}
-
-static int skydns_open(void **state, const struct rg_uri *uri, const struct rg_adapter_config *cfg,
-                       char *err) {
-  *state = NULL;
-  struct skydns *k = calloc(1, sizeof *k);
-  if (k == NULL) return rg_err(err, RG_ENOMEM, "out of memory");
-  k->log = cfg->log;
-  k->ttl = cfg->ttl > 0 ? cfg->ttl : 0;
+/* The layout's hooks (adapters/kvshell.h). */
+static int skydns_prefix(const char *path, char **out, char *err) {
   struct rg_buf base = {0};
-  int rc = rg_skydns_base(uri->path, &base, err);
-  k->base = base.data;
-  if (rc == RG_OK) rc = rg_etcdkv_open(&k->kv, strcmp(uri->scheme, "skydns2") == 0 ? 2 : 3, uri, cfg, err);
-  if (rc) {
-    skydns_close(k);
-    return rc;
-  }
-  *state = k;
-  return RG_OK;
-}
-
-static int skydns_ping(void *state, char *err) {
-  struct skydns *k = state;
-  struct rg_buf p = {0};
-  int rc = rg_buf_printf(&p, "%s/", k->base);
-  rc = rc ? rg_err(err, rc, "out of memory") : rg_etcdkv_ping(k->kv, p.data, err);
-  rg_buf_free(&p);
+  int rc = rg_skydns_base(path, &base, err);
+  if (rc) rg_buf_free(&base);
+  else *out = base.data;
   return rc;
 }
 
-/* The key of s after the safety and DNS checks (each failure logged). */
-static int key_of(struct skydns *k, const struct rg_service *s, struct rg_buf *key, char *err) {
-  int rc = rg_safename_check_service(s, err);
-  if (rc == RG_OK && (rc = rg_skydns_key(key, k->base, s->name, s->id)) == RG_EINVAL) {
+/* The key of s after the DNS check (the shell logs a refusal). */
+static int skydns_key_of(const char *base, const struct rg_service *s, struct rg_buf *key, char *err) {
+  int rc = rg_skydns_key(key, base, s->name, s->id);
+  if (rc == RG_EINVAL) {
     char id[128], cname[96], name[96];
     rg_err(err, rc, "service %s (container %s) rejected: its name \"%s\" is not a valid DNS label "
                     "(letters, digits and '-', at most 63, no '-' at either end)",
            rg_safename_printable(s->id, id, sizeof id),
            rg_safename_printable(s->container_name, cname, sizeof cname),
            rg_safename_printable(s->name, name, sizeof name));
-  } else if (rc == RG_ENOMEM || rc == RG_ETOOBIG) {
-    return rg_err(err, rc, "out of memory");
+  } else if (rc) {
+    rg_err(err, rc, "out of memory");
   }
-  return rc; /* the caller logs a refusal */
-}
-
-/* rg_etcdkv_entry_fn: the key and value of s, after the checks. */
-static int entry_of(void *state, const struct rg_service *s, struct rg_buf *key, struct rg_buf *value,
-                    char *err) {
-  struct skydns *k = state;
-  int rc = key_of(k, s, key, err);
-  if (rc == RG_OK && s->ip == NULL) rc = rg_err(err, RG_EINVAL, "service %s has no IP address", s->id);
-  if (rc == RG_OK && (rc = rg_skydns_value(value, s->ip, s->port, k->ttl, s->id)) != RG_OK)
-    rg_err(err, rc, "cannot build the SkyDNS value of %s", s->id);
   return rc;
 }
 
-static int skydns_register(void *state, const struct rg_service *s, char *err) {
-  struct skydns *k = state;
-  return rg_etcdkv_register(k->kv, entry_of, k, s, err);
-}
-
-static int skydns_register_many(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
-                                char (*errs)[RG_ERRBUF], char *err) {
-  struct skydns *k = state;
-  return rg_etcdkv_register_many(k->kv, entry_of, k, svcs, n, rcs, errs, err);
-}
-
-static int skydns_deregister(void *state, const struct rg_service *s, char *err) {
-  struct skydns *k = state;
-  struct rg_buf key = {0};
-  int rc = key_of(k, s, &key, err);
-  if (rc == RG_OK) rc = rg_etcdkv_delete(k->kv, s->id, key.data, err);
-  rg_buf_free(&key);
-  return rc;
-}
-
-static int skydns_refresh(void *state, char *err) {
-  struct skydns *k = state;
-  return rg_etcdkv_refresh(k->kv, err);
+static int skydns_value_of(const struct rg_service *s, long ttl, struct rg_buf *value) {
+  return rg_skydns_value(value, s->ip, s->port, ttl, s->id);
 }
 
 static const char *json_str(yajl_val root, const char *key) {
@@ -206,13 +134,23 @@ static const char *json_str(yajl_val root, const char *key) {
   return v ? YAJL_GET_STRING(v) : NULL;
 }
 
-int rg_skydns_parse_entry(const char *base, const char *key, const char *value, struct rg_service *out) {
+int rg_skydns_parse_entry(const char *base, const char *key, const char *value, struct rg_service *out,
+                          char *err) {
   memset(out, 0, sizeof *out);
   size_t blen = strlen(base);
   if (strncmp(key, base, blen) != 0 || key[blen] != '/') return RG_EINVAL;
   const char *name = key + blen + 1, *slash = strchr(name, '/');
   if (slash == NULL || slash == name || strchr(slash + 1, '/') != NULL) return RG_EINVAL;
-  yajl_val root = yajl_tree_parse(value, NULL, 0);
+  /* another host may have written anything here: the base guard first */
+  char src[RG_SEGMENT_MAX + 32], printable[RG_SEGMENT_MAX];
+  snprintf(src, sizeof src, "SkyDNS entry %s", rg_safename_printable(key, printable, sizeof printable));
+  size_t vlen = strlen(value);
+  int jrc = rg_json_check(value, vlen, RG_JSON_SMALL_MAX, RG_JSON_DEPTH_MAX, src, err);
+  if (jrc) return jrc;
+  yajl_val root = NULL;
+  jrc = rg_json_tree(&root, value, vlen, RG_JSON_SMALL_MAX, RG_JSON_DEPTH_MAX, src, NULL);
+  if (jrc == RG_ENOMEM) return rg_err(err, jrc, "out of memory");
+  if (jrc) return RG_EINVAL; /* not JSON: not a SkyDNS entry of ours */
   const char *id = json_str(root, "registrator_id"), *host = json_str(root, "host");
   const char *path[] = {"port", NULL};
   yajl_val port = yajl_tree_get(root, path, yajl_t_number);
@@ -233,37 +171,17 @@ int rg_skydns_parse_entry(const char *base, const char *key, const char *value, 
   return rc;
 }
 
-static int skydns_list(void *state, struct rg_service_list *out, char *err) {
-  struct skydns *k = state;
-  struct rg_kvlist kvs = {0};
-  struct rg_buf p = {0};
-  int rc = rg_buf_printf(&p, "%s/", k->base);
-  if (rc) rc = rg_err(err, rc, "out of memory");
-  else rc = rg_etcdkv_list(k->kv, p.data, &kvs, err);
-  for (size_t i = 0; rc == RG_OK && i < kvs.n; i++) {
-    struct rg_service tmp;
-    int prc = rg_skydns_parse_entry(k->base, kvs.items[i].key, kvs.items[i].value, &tmp);
-    if (prc == RG_ENOMEM) rc = rg_err(err, prc, "out of memory");
-    if (prc) continue; /* another writer's entry: left alone */
-    if ((rc = rg_service_list_push_copy(out, &tmp)) != RG_OK) rc = rg_err(err, rc, "out of memory");
-    rg_service_clear(&tmp);
-  }
-  rg_kvlist_free(&kvs);
-  rg_buf_free(&p);
-  return rc;
+static const struct rg_kvshell_layout skydns_layout = {
+    .name = "SkyDNS", .v2_scheme = "skydns2", .prefix = skydns_prefix,
+    .key = skydns_key_of, .value = skydns_value_of, .parse = rg_skydns_parse_entry};
+
+static int skydns_open(void **state, const struct rg_uri *uri, const struct rg_adapter_config *cfg,
+                       char *err) {
+  return rg_kvshell_open(state, &skydns_layout, uri, cfg, err);
 }
 
 static const char *const skydns_schemes[] = {"skydns", "skydns2", NULL};
 
-const struct rg_adapter rg_adapter_skydns = {
-    .name = "skydns",
-    .schemes = skydns_schemes,
-    .open = skydns_open,
-    .ping = skydns_ping,
-    .register_service = skydns_register,
-    .register_many = skydns_register_many,
-    .deregister_service = skydns_deregister,
-    .refresh = skydns_refresh,
-    .list = skydns_list, /* entries carrying our registrator_id marker */
-    .close = skydns_close,
-};
+/* entries carrying our registrator_id marker; with a v3 TTL drift repair
+ * reads only the keys on our lease */
+const struct rg_adapter rg_adapter_skydns = RG_KVSHELL_ADAPTER("skydns", skydns_schemes, skydns_open);

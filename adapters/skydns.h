@@ -12,7 +12,9 @@
  *        ownership marker: DNS servers ignore fields they do not know
  *        (CoreDNS and SkyDNS decode into a struct), and list() reads it
  *        back, so -cleanup works here too (it only ever touches entries
- *        whose marker matches the key they sit under).
+ *        whose marker matches the key they sit under). With a TTL on v3,
+ *        drift repair reads only the keys on this instance's lease.
+ * The adapter is a layout of the etcd-backed shell (adapters/kvshell.h).
  *        ttl is always present: the -ttl value, or 0 without -ttl (0 tells
  *        the DNS server to use its default TTL). Older CoreDNS derived a TTL
  *        from the lease ID when "ttl" was absent, hence always written.
@@ -56,7 +58,11 @@ int rg_skydns_key(struct rg_buf *out, const char *base, const char *name, const 
 int rg_skydns_value(struct rg_buf *out, const char *ip, int port, long ttl, const char *id);
 /* One listed entry back into a service (id, name, ip, port): RG_OK only for
  * "<base>/<name>/<label>" whose value carries a registrator_id that derives
- * that label; RG_EINVAL for anything else (someone else's entry). */
-int rg_skydns_parse_entry(const char *base, const char *key, const char *value, struct rg_service *out);
+ * that label; RG_EINVAL for anything else (someone else's entry). A value
+ * the JSON guard refuses (registrator/json.h: over 64 KiB, or nested deeper
+ * than RG_JSON_DEPTH_MAX) is RG_ETOOBIG / RG_EPROTO with "SkyDNS entry
+ * <key>: ..." in err (may be NULL). */
+int rg_skydns_parse_entry(const char *base, const char *key, const char *value, struct rg_service *out,
+                          char *err);
 
 #endif /* RG_ADAPTERS_SKYDNS_H */

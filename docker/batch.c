@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "docker/client.h"
+#include "docker/internal.h"
 
 struct slot {
   CURL *h;     /* kept for the next transfer of this slot */
@@ -97,7 +98,7 @@ static int complete(struct batch *b, CURL *h, CURLcode res) {
   else if (res != CURLE_OK)
     rc = rg_docker_transfer_error(b->d, h, res, s->what, s->curl_err, s->err);
   else if (status != 200)
-    rc = rg_docker_http_error(b->d, status, s->body.data, s->body.len, s->what, s->err);
+    rc = rg_docker_http_error(b->d, h, status, s->body.data, s->body.len, s->what, s->err);
   else
     rc = rg_docker_inspect_answer(b->d, s->what, s->body.data, s->body.len, &s->c, s->err);
   rg_buf_free(&s->body);

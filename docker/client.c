@@ -11,10 +11,12 @@
 #include <yajl/yajl_tree.h>
 
 #include "docker/jsonprune.h"
+#include "docker/internal.h"
+#include "registrator/curlerr.h"
+#include "registrator/json.h"
 
 #define UNIX_PATH_MAX_LEN 107 /* sun_path holds 108 bytes with the NUL */
 #define ERR_BODY_MAX 65536    /* bytes of an error body kept for its message */
-#define JSON_MAX_DEPTH 64
 #define QUOTE_MAX 200
 
 struct rg_docker {
@@ -218,47 +220,60 @@ void rg_docker_quote(char *dst, size_t dstsize, const char *src, size_t n, size_
   dst[o] = '\0';
 }
 
-int rg_docker_json_depth_ok(const char *s, size_t n, int max_depth) {
-  const char *p = s, *end = s + n;
-  int depth = 0;
-  while (p < end) {
-    char c = *p++;
-    if (c == '"') { /* to the next quote not escaped; memchr does the long run */
-      for (;;) {
-        const char *q = memchr(p, '"', (size_t)(end - p));
-        if (q == NULL) return 1; /* unterminated: the parser's error */
-        size_t bs = 0;
-        while (q - bs > p && q[-1 - (ptrdiff_t)bs] == '\\') bs++;
-        p = q + 1;
-        if (bs % 2 == 0) break;
-      }
-    } else if (c == '{' || c == '[') {
-      if (++depth > max_depth) return 0;
-    } else if (c == '}' || c == ']') {
-      depth--;
-    }
-  }
-  return 1;
+/* The path of h's request without its query ("/v1.41/events"), quoted
+ * into dst; "?" when unknown. */
+static void request_path(CURL *h, char *dst, size_t dstsize) {
+  char *url = NULL;
+  snprintf(dst, dstsize, "?");
+  if (h == NULL || curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK || url == NULL)
+    return;
+  const char *p = strstr(url, "://");
+  p = p ? strchr(p + 3, '/') : NULL;
+  if (p) rg_docker_quote(dst, dstsize, p, strcspn(p, "?"), 100);
 }
 
-int rg_docker_http_error(const struct rg_docker *d, long status, const char *body, size_t len,
-                         const char *what, char *err) {
+/* An HTML body (a proxy's error page) without its tags, quoted into dst. */
+static void quote_html(char *dst, size_t dstsize, const char *body, size_t len) {
+  char text[1024];
+  size_t n = 0;
+  bool in_tag = false;
+  for (size_t i = 0; i < len && n < sizeof text - 1; i++) {
+    if (body[i] == '<') in_tag = true;
+    else if (body[i] == '>') text[n++] = ' ', in_tag = false;
+    else if (!in_tag) text[n++] = body[i];
+  }
+  rg_docker_quote(dst, dstsize, text, n, QUOTE_MAX);
+}
+
+int rg_docker_http_error(const struct rg_docker *d, CURL *h, long status, const char *body,
+                         size_t len, const char *what, char *err) {
   char msg[QUOTE_MAX + 8];
   msg[0] = '\0';
+  bool gone = false; /* Podman: a 500 whose cause is "no such container" */
   size_t i = 0;
   while (i < len && (body[i] == ' ' || body[i] == '\n' || body[i] == '\r' || body[i] == '\t')) i++;
-  if (i < len && body[i] == '{' && len <= ERR_BODY_MAX && memchr(body, '\0', len) == NULL &&
-      rg_docker_json_depth_ok(body, len, JSON_MAX_DEPTH)) {
+  if (i < len && body[i] == '{' && rg_json_check(body, len, ERR_BODY_MAX, RG_JSON_DEPTH_MAX, NULL, NULL) == RG_OK) {
     char *copy = rg_strndup(body, len);
-    yajl_val root = copy ? yajl_tree_parse(copy, NULL, 0) : NULL;
+    yajl_val root = NULL;
+    if (copy) rg_json_tree(&root, copy, len, ERR_BODY_MAX, RG_JSON_DEPTH_MAX, "Docker's error body", NULL);
     yajl_val m = yajl_tree_get(root, (const char *[]){"message", NULL}, yajl_t_string);
     if (m) rg_docker_quote(msg, sizeof msg, m->u.string, strlen(m->u.string), QUOTE_MAX);
+    yajl_val cause = yajl_tree_get(root, (const char *[]){"cause", NULL}, yajl_t_string);
+    gone = cause && strcmp(cause->u.string, "no such container") == 0;
     yajl_tree_free(root);
     free(copy);
+  } else if (i < len && body[i] == '<') {
+    quote_html(msg, sizeof msg, body + i, len - i);
   }
   if (msg[0] == '\0') rg_docker_quote(msg, sizeof msg, body, len, QUOTE_MAX);
   if (msg[0] == '\0') snprintf(msg, sizeof msg, "(empty body)");
-  int code = status == 404 ? RG_ENOTFOUND : (status == 401 || status == 403) ? RG_EAUTH : RG_EPROTO;
+  if (status == 401 || status == 403) { /* refused: say which request */
+    char path[112];
+    request_path(h, path, sizeof path);
+    return rg_err(err, RG_EAUTH, "Docker at %s: %s: GET %s refused: %s (HTTP %ld)", d->endpoint,
+                  what, path, msg, status);
+  }
+  int code = status == 404 || gone ? RG_ENOTFOUND : RG_EPROTO;
   return rg_err(err, code, "Docker at %s: %s: %s (HTTP %ld)", d->endpoint, what, msg, status);
 }
 
@@ -316,24 +331,12 @@ void rg_docker_watch_cancel(struct rg_docker *d, CURL *h) {
 
 int rg_docker_transfer_error(struct rg_docker *d, CURL *h, CURLcode rc, const char *what,
                              const char *curl_err, char *err) {
-  const char *detail = curl_err && curl_err[0] ? curl_err : curl_easy_strerror(rc);
-  if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) {
-    long os_errno = 0;
-    curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
-    if (d->unix_path && os_errno != 0) detail = strerror((int)os_errno);
-    return rg_err(err, RG_ECONNECT, "cannot connect to Docker at %s: %s", d->endpoint, detail);
-  }
-  if (rc == CURLE_OPERATION_TIMEDOUT) {
-    long code = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-    if (code == 0) {
-      curl_off_t conn = 0;
-      curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &conn);
-      if (conn == 0)
-        return rg_err(err, RG_ECONNECT, "cannot connect to Docker at %s: %s", d->endpoint, detail);
-    }
-  }
-  return rg_err(err, RG_EIO, "Docker at %s: %s: %s", d->endpoint, what, detail);
+  struct rg_net_error ne;
+  rg_curl_classify(h, rc, curl_err, d->unix_path != NULL, &ne);
+  if (ne.kind == RG_NET_UNREACHABLE)
+    return rg_err(err, ne.code, "cannot connect to Docker at %s: %s", d->endpoint, ne.detail);
+  return rg_err(err, ne.code, "Docker at %s: %s: %s: %s", d->endpoint, what, rg_net_failure_name(ne.kind),
+                ne.detail);
 }
 
 /* GET path (already versioned) into s->body, capped at max bytes. */
@@ -374,7 +377,7 @@ int rg_docker_ping(struct rg_docker *d, char *err) {
   long status = 0;
   int rc = get(d, "/_ping", ERR_BODY_MAX, true, &s, &status, "ping", err);
   if (rc == RG_OK && status != 200)
-    rc = rg_docker_http_error(d, status, s.body.data, s.body.len, "ping", err);
+    rc = rg_docker_http_error(d, d->h, status, s.body.data, s.body.len, "ping", err);
   if (rc == RG_OK) {
     const char *server = s.api_version[0] ? s.api_version : RG_DOCKER_API_FALLBACK;
     long maj, min;
@@ -427,7 +430,7 @@ static int get_ok(struct rg_docker *d, const char *path, size_t max, const char 
   rc = get(d, vpath.data, max, false, s, &status, what, err);
   rg_buf_free(&vpath);
   if (rc == RG_OK && status != 200)
-    rc = rg_docker_http_error(d, status, s->body.data, s->body.len, what, err);
+    rc = rg_docker_http_error(d, d->h, status, s->body.data, s->body.len, what, err);
   return rc;
 }
 
@@ -442,16 +445,14 @@ static int get_json(struct rg_docker *d, const char *path, size_t max, const cha
     const char *body = s.body.data ? s.body.data : "";
     char q[80];
     rg_docker_quote(q, sizeof q, body, s.body.len, 60);
-    if (memchr(body, '\0', s.body.len) != NULL ||
-        !rg_docker_json_depth_ok(body, s.body.len, JSON_MAX_DEPTH))
-      rc = RG_EPROTO;
-    else
-      rc = rg_json_parse(body, s.body.len, keep, root, NULL);
+    char why[RG_ERRBUF] = "";
+    rc = rg_json_check(body, s.body.len, max, RG_JSON_DEPTH_MAX, what, why);
+    if (rc == RG_OK) rc = rg_json_parse(body, s.body.len, keep, root, NULL);
     if (rc == RG_ENOMEM)
       rg_err(err, rc, "out of memory");
     else if (rc)
-      rc = rg_err(err, RG_EPROTO, "Docker at %s: %s: response is not the JSON expected: '%s'",
-                  d->endpoint, what, q);
+      rc = rg_err(err, RG_EPROTO, "Docker at %s: %s: response is not the JSON expected%s%s: '%s'",
+                  d->endpoint, what, why[0] ? ": " : "", why, q);
   }
   rg_buf_free(&s.body);
   return rc;

@@ -14,7 +14,6 @@
 
 #include <stddef.h>
 
-#include <curl/curl.h>
 
 #include "docker/container.h"
 #include "registrator/common.h"
@@ -105,54 +104,5 @@ typedef void rg_docker_inspect_fn(void *ud, size_t i, int rc, struct rg_containe
  * error), after which the ids not yet delivered are not. (docker/batch.c) */
 int rg_docker_inspect_many(struct rg_docker *d, char *const *ids, size_t n, int parallel,
                            rg_docker_inspect_fn *done, void *ud, char *err);
-
-/* Numeric comparison of API versions "MAJOR.MINOR": <0, 0 or >0 as a is
- * older than, equal to or newer than b ("1.9" < "1.41"). A string that is
- * not a version compares as older than every version. */
-int rg_docker_version_cmp(const char *a, const char *b);
-
-/* ---- shared with events.c; not for other modules ---- */
-
-/* Prepares the fresh easy handle h for GET <versioned path> on d:
- * URL, unix socket, connect timeout, no proxy, no signals. Negotiates the
- * version first when needed. Sets no total timeout and no callbacks. */
-int rg_docker_setup_easy(struct rg_docker *d, CURL *h, const char *path, char *err);
-
-/* Total timeout of the short requests (ms), for handles set up elsewhere. */
-long rg_docker_request_timeout(const struct rg_docker *d);
-
-/* Makes h abandon its transfer when the cancel flag of d turns non-zero. */
-void rg_docker_watch_cancel(struct rg_docker *d, CURL *h);
-
-/* Maps a failed transfer (rc != CURLE_OK) of h to a code and a message:
- * RG_ECONNECT when Docker could not be reached, else RG_EIO. */
-int rg_docker_transfer_error(struct rg_docker *d, CURL *h, CURLcode rc, const char *what,
-                             const char *curl_err, char *err);
-
-/* The two halves of rg_docker_inspect: path gets the unversioned
- * "/containers/<id>/json" and what the "inspect container <id>" used in
- * messages; the answer half parses a 200 body into *out. */
-int rg_docker_inspect_request(struct rg_docker *d, const char *id, struct rg_buf *path, char *what,
-                              size_t whatsize, char *err);
-int rg_docker_inspect_answer(const struct rg_docker *d, const char *what, const char *body,
-                             size_t len, struct rg_container **out, char *err);
-
-/* Maps an HTTP error response to a code and a message in err:
- * "Docker at <endpoint>: <what>: <Docker's message> (HTTP <status>)".
- * The message is the body's JSON "message" when the body is JSON, else the
- * trimmed, truncated plain text. 404 -> RG_ENOTFOUND, 401/403 -> RG_EAUTH,
- * anything else -> RG_EPROTO. body need not be NUL-terminated. */
-int rg_docker_http_error(const struct rg_docker *d, long status, const char *body, size_t len,
-                         const char *what, char *err);
-
-/* Copies at most max bytes of src (n bytes) into dst (dstsize bytes) for
- * quoting in a message: whitespace runs become one space, other control
- * bytes '?', leading/trailing space trimmed, "..." appended when cut. */
-void rg_docker_quote(char *dst, size_t dstsize, const char *src, size_t n, size_t max);
-
-/* True when the JSON text s (n bytes) nests objects/arrays no deeper than
- * max_depth (strings are skipped). yajl_tree frees recursively, so callers
- * check this before yajl_tree_parse() on untrusted input. */
-int rg_docker_json_depth_ok(const char *s, size_t n, int max_depth);
 
 #endif /* RG_DOCKER_CLIENT_H */

@@ -9,6 +9,10 @@
 
 #include <yajl/yajl_tree.h>
 
+#include "docker/internal.h"
+#include "registrator/curlerr.h"
+#include "registrator/json.h"
+
 #define EVENT_MAX_DEPTH 16 /* an event is {Actor:{Attributes:{}}} */
 #define QUOTE_MAX 60
 #define STREAM_ERR_BODY_MAX 4096
@@ -103,12 +107,25 @@ static const char *get_fields(yajl_val root, yajl_val v[F_N]) {
 
 static const char *str_or(yajl_val v, const char *fallback) { return v ? v->u.string : fallback; }
 
+/* Podman's own names of container actions that Docker names otherwise
+ * (its compat API renames "died" itself, but not "remove"). */
+static const struct {
+  const char *podman, *docker;
+} action_aliases[] = {{"remove", "destroy"}, {"died", "die"}};
+
+static const char *docker_action(const char *type, const char *action) {
+  if (strcmp(type, "container") != 0) return action;
+  for (size_t i = 0; i < RG_ARRAY_LEN(action_aliases); i++)
+    if (strcmp(action, action_aliases[i].podman) == 0) return action_aliases[i].docker;
+  return action;
+}
+
 /* Fills p->attrs and ev from the fields; returns the name of a field of
  * the wrong type, or NULL (*rc gets RG_ENOMEM on allocation failure). */
 static const char *build_event(struct rg_event_parser *p, yajl_val v[F_N], struct rg_event *ev,
                                int *rc) {
   ev->type = str_or(v[F_TYPE], "");
-  ev->action = str_or(v[F_ACTION], str_or(v[F_STATUS], ""));
+  ev->action = docker_action(ev->type, str_or(v[F_ACTION], str_or(v[F_STATUS], "")));
   ev->id = str_or(v[F_ACTOR_ID], str_or(v[F_ID], ""));
   ev->attributes = &p->attrs;
   if (v[F_NANO]) {
@@ -129,9 +146,14 @@ static const char *build_event(struct rg_event_parser *p, yajl_val v[F_N], struc
   ev->image = rg_kvlist_get(&p->attrs, "image");
   if (ev->name == NULL) ev->name = "";
   if (ev->image == NULL) ev->image = str_or(v[F_FROM], "");
-  const char *code = rg_kvlist_get(&p->attrs, "exitCode");
+  /* only a die carries an exit code (Podman puts containerExitCode "0" on
+   * every event; a label of that name on another event must not count) */
+  const char *key = "exitCode", *code = NULL;
+  if (strcmp(ev->action, "die") == 0 &&
+      (code = rg_kvlist_get(&p->attrs, key)) == NULL)
+    code = rg_kvlist_get(&p->attrs, key = "containerExitCode"); /* Podman */
   long ec = -1;
-  if (code && rg_parse_long(code, INT_MIN, INT_MAX, &ec) != RG_OK) return "exitCode";
+  if (code && rg_parse_long(code, INT_MIN, INT_MAX, &ec) != RG_OK) return key;
   ev->exit_code = (int)ec;
   return NULL;
 }
@@ -139,17 +161,21 @@ static const char *build_event(struct rg_event_parser *p, yajl_val v[F_N], struc
 /* Parses one line (NUL-terminated at s[n]) and calls back. */
 static int handle_line(struct rg_event_parser *p, char *s, size_t n, char *err) {
   while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t')) s[--n] = '\0';
-  size_t i = 0;
-  while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r')) i++;
+  size_t i = 0; /* also RFC 7464's record separator: API 1.52 may answer application/json-seq */
+  while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\x1e')) i++;
   if (i == n) return RG_OK; /* blank line */
+  s += i;
+  n -= i;
   char q[QUOTE_MAX + 8];
   rg_docker_quote(q, sizeof q, s, n, QUOTE_MAX);
   if (memchr(s, '\0', n) != NULL)
     return rg_err(err, RG_EPROTO, "event line contains a NUL byte: '%s'", q);
-  if (!rg_docker_json_depth_ok(s, n, EVENT_MAX_DEPTH))
-    return rg_err(err, RG_EPROTO, "event JSON nests deeper than %d: '%s'", EVENT_MAX_DEPTH, q);
-  yajl_val root = yajl_tree_parse(s, NULL, 0);
-  if (root == NULL) return rg_err(err, RG_EPROTO, "malformed event JSON: '%s'", q);
+  char why[RG_ERRBUF];
+  yajl_val root = NULL;
+  /* the line is already capped by max_line */
+  int jrc = rg_json_tree(&root, s, n, SIZE_MAX, EVENT_MAX_DEPTH, "Docker event", why);
+  if (jrc == RG_ENOMEM) return rg_err(err, jrc, "out of memory");
+  if (jrc) return rg_err(err, RG_EPROTO, "%s: '%s'", why, q);
 
   int rc = RG_OK;
   yajl_val v[F_N] = {0};
@@ -275,19 +301,16 @@ int rg_docker_stream_result(struct rg_docker_stream *s, CURLcode rc, char *err) 
   long status = s->status;
   if (status == 0) curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &status);
   if (status != 0 && status != 200)
-    return rg_docker_http_error(s->d, status, s->errbody.data, s->errbody.len, "event stream", err);
+    return rg_docker_http_error(s->d, s->h, status, s->errbody.data, s->errbody.len,
+                                "event stream", err);
   if (rc == CURLE_OK)
     return rg_err(err, RG_EIO, "Docker event stream at %s ended: Docker closed the stream", ep);
-  const char *detail = s->curl_err[0] ? s->curl_err : curl_easy_strerror(rc);
-  if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
-      (rc == CURLE_OPERATION_TIMEDOUT && status == 0)) {
-    long os_errno = 0;
-    curl_easy_getinfo(s->h, CURLINFO_OS_ERRNO, &os_errno);
-    if (rc == CURLE_COULDNT_CONNECT && os_errno != 0) detail = strerror((int)os_errno);
-    return rg_err(err, RG_ECONNECT, "Docker event stream at %s ended: cannot connect: %s", ep,
-                  detail);
-  }
-  return rg_err(err, RG_EIO, "Docker event stream at %s ended: %s (curl %d)", ep, detail, (int)rc);
+  struct rg_net_error ne;
+  rg_curl_classify(s->h, rc, s->curl_err, strncmp(ep, "unix://", 7) == 0, &ne);
+  if (ne.kind == RG_NET_UNREACHABLE)
+    return rg_err(err, ne.code, "Docker event stream at %s ended: cannot connect: %s", ep, ne.detail);
+  return rg_err(err, ne.code, "Docker event stream at %s ended: %s: %s", ep, rg_net_failure_name(ne.kind),
+                ne.detail);
 }
 
 void rg_docker_stream_free(struct rg_docker_stream *s) {

@@ -27,12 +27,15 @@
  * strings are never NULL ("" when absent). */
 struct rg_event {
   const char *type;                   /* Type: "container", "network", ... */
-  const char *action;                 /* the raw Action (else status): "start", "die",
-                                         "health_status: healthy", "exec_start: sh -c true" */
+  const char *action;                 /* Action (else status): "start", "die",
+                                         "health_status: healthy", "exec_start: sh -c true";
+                                         Podman's "remove" and "died" read as Docker's
+                                         "destroy" and "die" (README "Engines") */
   const char *id;                     /* Actor.ID, falling back to the top-level "id" */
   const char *name;                   /* Actor.Attributes.name (no leading '/') */
   const char *image;                  /* Actor.Attributes.image, falling back to "from" */
-  int exit_code;                      /* Attributes.exitCode (die), -1 when absent */
+  int exit_code;                      /* a die's Attributes.exitCode, else Podman's
+                                         containerExitCode; -1 when absent or not a die */
   int64_t time_nano;                  /* timeNano, else time * 1e9, else 0 */
   const struct rg_kvlist *attributes; /* Actor.Attributes (labels, name,
                                          image, exitCode, signal, ...) */
@@ -54,9 +57,11 @@ int rg_event_parser_new(struct rg_event_parser **out, size_t max_line, rg_event_
 
 /* Feeds len bytes of the stream. Complete lines are parsed and delivered
  * in order; a partial line is kept for the next call. Blank lines are
- * skipped and "\r\n" is accepted. Returns RG_OK, RG_ETOOBIG (a line longer
- * than max_line), RG_EPROTO (malformed JSON or wrong types; err quotes a
- * short prefix of the line), RG_ENOMEM, or the callback's non-zero value.
+ * skipped, "\r\n" is accepted, and so is a line that starts with RFC 7464's
+ * record separator (0x1E; application/json-seq, API 1.52). Returns RG_OK,
+ * RG_ETOOBIG (a line longer than max_line), RG_EPROTO (malformed JSON or
+ * wrong types; err quotes a short prefix of the line), RG_ENOMEM, or the
+ * callback's non-zero value.
  * After any non-zero return the parser is stopped: every later feed
  * returns the same code until rg_event_parser_reset(). */
 int rg_event_parser_feed(struct rg_event_parser *p, const char *data, size_t len, char *err);
@@ -64,19 +69,17 @@ int rg_event_parser_feed(struct rg_event_parser *p, const char *data, size_t len
 /* Drops any partial line and the stopped state (for a new connection). */
 void rg_event_parser_reset(struct rg_event_parser *p);
 
-/* Bytes of an incomplete line held now (<= max_line). */
-size_t rg_event_parser_buffered(const struct rg_event_parser *p);
-
-/* Events delivered since creation or the last reset. */
-size_t rg_event_parser_count(const struct rg_event_parser *p);
-
 /* Frees p; accepts NULL. */
 void rg_event_parser_free(struct rg_event_parser *p);
 
-/* The filter of every stream: container events the registrator acts on. */
-#define RG_DOCKER_EVENTS_FILTER                                               \
-  "{\"type\":[\"container\"],\"event\":[\"start\",\"die\"," \
-  "\"pause\",\"unpause\",\"health_status\",\"destroy\",\"rename\",\"create\"]}"
+/* The filter of every stream: container events the registrator acts on.
+ * Podman matches the event filter against its own names before its
+ * Docker-compatible API renames them, so its "died" and "remove" are asked
+ * for beside Docker's "die" and "destroy" (an engine ignores a name it
+ * does not have). */
+#define RG_DOCKER_EVENTS_FILTER                                                       \
+  "{\"type\":[\"container\"],\"event\":[\"start\",\"die\",\"died\",\"pause\"," \
+  "\"unpause\",\"health_status\",\"destroy\",\"remove\",\"rename\",\"create\"]}"
 
 struct rg_docker_stream;
 
@@ -104,11 +107,5 @@ int rg_docker_stream_result(struct rg_docker_stream *s, CURLcode rc, char *err);
 
 /* Frees s and its easy handle; accepts NULL. */
 void rg_docker_stream_free(struct rg_docker_stream *s);
-
-/* Opens a stream and runs it to its end (blocking), returning what
- * rg_docker_stream_result() says. To stop it, return non-zero from the
- * parser's callback (that value is returned). For tests and simple tools. */
-int rg_docker_events_run(struct rg_docker *d, const char *since, struct rg_event_parser *p,
-                         char *err);
 
 #endif /* RG_DOCKER_EVENTS_H */

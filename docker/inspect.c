@@ -17,6 +17,7 @@
 #include "docker/client.h"
 #include "docker/container.h"
 #include "docker/jsonprune.h"
+#include "registrator/json.h"
 
 /* Every member parse_root() and its helpers read; keep in step with them. */
 static const char *const inspect_keep[] = {
@@ -78,13 +79,6 @@ static int get_string(yajl_val parent, const char *key, const char *path, const 
   }
   *dst = rg_strdup(s);
   return *dst ? RG_OK : rg_err(err, RG_ENOMEM, "inspect: out of memory");
-}
-
-/* Rejects nesting deeper than RG_CONTAINER_MAX_DEPTH before a tree is
- * built (rg_json_free recurses). Malformed input is left to the parser. */
-static int check_depth(const char *s, size_t len, char *err) {
-  if (rg_docker_json_depth_ok(s, len, RG_CONTAINER_MAX_DEPTH)) return RG_OK;
-  return rg_err(err, RG_EPROTO, "inspect: JSON nested deeper than %d levels", RG_CONTAINER_MAX_DEPTH);
 }
 
 /* ---- Config.Env and Config.Labels ---- */
@@ -379,12 +373,8 @@ int rg_container_parse(const char *json, size_t len, struct rg_container **out, 
   if (out == NULL) return rg_err(err, RG_EINVAL, "inspect: no output");
   *out = NULL;
   if (json == NULL) return rg_err(err, RG_EINVAL, "inspect: no document");
-  if (len > RG_CONTAINER_MAX_BODY)
-    return rg_err(err, RG_ETOOBIG, "inspect: document of %zu bytes exceeds the limit of %u", len,
-                  RG_CONTAINER_MAX_BODY);
-  if (memchr(json, '\0', len) != NULL)
-    return rg_err(err, RG_EPROTO, "inspect: document contains a NUL byte");
-  int rc = check_depth(json, len, err);
+  /* the base guard first: rg_json_free recurses (registrator/json.h) */
+  int rc = rg_json_check(json, len, RG_CONTAINER_MAX_BODY, RG_CONTAINER_MAX_DEPTH, "inspect", err);
   if (rc) return rc;
 
   yajl_val root = NULL;

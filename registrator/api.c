@@ -93,6 +93,7 @@ int rg_registry_remove(struct rg_registry *r, const struct rg_service_desc *d, c
 static int docker_connect(struct rg_settings *s, struct rg_docker **d, char *err) {
   int rc = rg_settings_prepare(s, err);
   if (rc == RG_OK) rc = rg_docker_open(d, s->cred.docker_host, &s->log, err);
+  if (rc == RG_OK) rg_docker_set_timeouts(*d, s->cfg.docker_connect_timeout * 1000, s->cfg.docker_timeout * 1000);
   if (rc == RG_OK) rc = rg_docker_ping(*d, err);
   return rc;
 }
@@ -187,6 +188,7 @@ int rg_daemon_create(struct rg_daemon **out, struct rg_settings *s, char *err) {
    * registry must answer (after -retry-attempts) as registrator did. */
   int rc = rg_settings_prepare(s, err);
   if (rc == RG_OK) rc = rg_docker_open(&d, s->cred.docker_host, &s->log, err);
+  if (rc == RG_OK) rg_docker_set_timeouts(d, s->cfg.docker_connect_timeout * 1000, s->cfg.docker_timeout * 1000);
   if (rc == RG_OK) rg_docker_set_cancel(d, &s->cancel);
   if (rc == RG_OK) rc = rg_connect_engine(&e, s, err);
   if (rc == RG_OK) {

@@ -50,6 +50,10 @@ static const struct opt options[] = {
      "deregister this host's services when registrator stops (default: leave them to their TTL)"},
     {"healthy-only", OPT_BOOL, F(healthy_only), 0, 0, NULL,
      "register a container that has a HEALTHCHECK only while Docker reports it healthy"},
+    {"docker-timeout", OPT_LONG, F(docker_timeout), 1, 3600, "N",
+     "seconds a request to Docker may take (default 30; the event stream is not limited)"},
+    {"docker-connect-timeout", OPT_LONG, F(docker_connect_timeout), 1, 600, "N",
+     "seconds to connect to Docker (default 5)"},
     {"hostname", OPT_STRING, F(hostname), 0, 0, "NAME",
      "host name used in service IDs (default: this host's name)"},
     {"config", OPT_STRING, F(config_file), 0, 0, "FILE",
@@ -65,6 +69,8 @@ static const struct opt options[] = {
 void rg_config_init(struct rg_config *c) {
   memset(c, 0, sizeof *c);
   c->retry_interval = 2000;
+  c->docker_timeout = 30;
+  c->docker_connect_timeout = 5;
   c->deregister_mode = RG_DEREGISTER_ALWAYS;
 }
 
@@ -89,13 +95,9 @@ static int set_opt(struct rg_config *c, const struct opt *o, const char *value, 
   void *field = (char *)c + o->offset;
   switch (o->kind) {
     case OPT_BOOL:
-      if (value == NULL || strcmp(value, "true") == 0 || strcmp(value, "1") == 0) {
-        *(bool *)field = true;
-      } else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0) {
-        *(bool *)field = false;
-      } else {
-        return rg_err(err, RG_EINVAL, "invalid boolean value \"%s\" for -%s", value, o->name);
-      }
+      if (value == NULL) *(bool *)field = true;
+      else if (rg_parse_bool(value, (bool *)field) != RG_OK)
+        return rg_err(err, RG_EINVAL, "invalid boolean value \"%s\" for -%s (true or false)", value, o->name);
       return RG_OK;
     case OPT_LONG:
       if (rg_parse_long(value, o->min, o->max, (long *)field) != RG_OK)

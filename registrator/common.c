@@ -208,3 +208,13 @@ int rg_parse_long(const char *s, long min, long max, long *out) {
   *out = v;
   return RG_OK;
 }
+
+int rg_parse_bool(const char *s, bool *out) {
+  static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+  static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
+  for (size_t i = 0; s && i < RG_ARRAY_LEN(yes); i++) {
+    if (strcmp(s, yes[i]) == 0) return *out = true, RG_OK;
+    if (strcmp(s, no[i]) == 0) return *out = false, RG_OK;
+  }
+  return RG_EINVAL;
+}

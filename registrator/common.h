@@ -1,8 +1,8 @@
 /*
  * common.h - small internal helpers shared by every folder: error text,
  * logging through a sink, bounded buffers, key/value lists, strict number
- * parsing. docker/ and adapters/ may include this header and
- * registrator.h, nothing else of the core.
+ * parsing. docker/ and adapters/ may include this header, registrator.h
+ * and the other base headers (registrator/json.h), nothing else of the core.
  */
 #ifndef RG_REGISTRATOR_COMMON_H
 #define RG_REGISTRATOR_COMMON_H
@@ -90,6 +90,13 @@ struct rg_strlist {
 int rg_strlist_add(struct rg_strlist *l, const char *s);
 bool rg_strlist_contains(const struct rg_strlist *l, const char *s);
 void rg_strlist_free(struct rg_strlist *l);
+
+/* The one boolean parser, for flags, the config file, the environment, URI
+ * options and labels (README "Usage", booleans): the words of Go's
+ * strconv.ParseBool, which gliderlabs/registrator read labels with:
+ * 1 t T TRUE true True, 0 f F FALSE false False. RG_EINVAL for anything
+ * else (NULL included), *out untouched. */
+int rg_parse_bool(const char *s, bool *out);
 
 /* Strict decimal parse of all of s into [min, max]. RG_EINVAL otherwise. */
 int rg_parse_long(const char *s, long min, long max, long *out);

@@ -39,6 +39,8 @@ struct rg_config {
   char *hostname;          /* -hostname (default: gethostname) */
   bool deregister_on_exit; /* -deregister-on-exit */
   bool healthy_only;       /* -healthy-only */
+  long docker_timeout;     /* -docker-timeout (seconds a Docker request may take) */
+  long docker_connect_timeout; /* -docker-connect-timeout (seconds) */
   char *config_file;       /* -config */
   bool dry_run;            /* resync --dry-run */
   char *metrics;           /* -metrics HOST:PORT (NULL: no endpoint) */

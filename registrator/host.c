@@ -20,6 +20,7 @@ static void prediction_clear(struct rg_host_prediction *p) {
 void rg_host_free(struct rg_host *h) {
   rg_service_list_free(&h->desired);
   rg_strlist_free(&h->known);
+  rg_strlist_free(&h->recheck);
   for (size_t i = 0; i < RG_HOST_PREDICTIONS; i++) prediction_clear(&h->predictions[i]);
 }
 
@@ -155,6 +156,8 @@ unsigned rg_host_event(struct rg_host *h, const char *a, const char *id, int exi
     }
     return RG_HOST_READ; /* the read corrects whatever the prediction got wrong */
   }
+  if (strcmp(a, "health_status") == 0 && h->recheck.n < RG_HOST_PREDICTIONS)
+    rg_strlist_add(&h->recheck, id); /* Podman's, without the status (README "Engines") */
   if (strcmp(a, "unpause") == 0 || strcmp(a, "rename") == 0 || strncmp(a, "health_status", 13) == 0)
     return RG_HOST_READ;
   if (strcmp(a, "die") == 0) {
@@ -172,6 +175,8 @@ unsigned rg_host_event(struct rg_host *h, const char *a, const char *id, int exi
 }
 
 int rg_host_resync(struct rg_host *h, const struct rg_strlist *running, struct rg_strlist *unread) {
+  for (size_t i = 0; i < h->recheck.n; i++) known_forget(h, h->recheck.items[i]);
+  rg_strlist_free(&h->recheck);
   if (h->full) {
     rg_strlist_free(&h->known);
     if (h->desired.n) h->gen++;

@@ -30,6 +30,8 @@ struct rg_host_prediction {
 struct rg_host {
   struct rg_service_list desired; /* sorted by id */
   struct rg_strlist known;        /* containers read into desired, sorted */
+  struct rg_strlist recheck;      /* read again at the next resync: a Podman 4.3 bare
+                                     "health_status" may come before its status is saved */
   struct rg_host_prediction predictions[RG_HOST_PREDICTIONS];
   size_t next_prediction;
   enum rg_deregister_mode deregister; /* -deregister */

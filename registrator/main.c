@@ -79,31 +79,37 @@ struct reload_ctx {
 
 static bool same_str(const char *a, const char *b) { return a == b || (a && b && strcmp(a, b) == 0); }
 
+/* What takes a restart: -ttl and -ttl-refresh (the registries were opened
+ * with them), -metrics and -log-format (the endpoint and the log sink were
+ * set up at start) are kept from the running settings, with a warning.
+ * Registry URIs added or removed are the daemon's to open or close. */
+static void keep_restart_only(struct rg_settings *run, struct rg_settings *fresh) {
+  if (fresh->cfg.ttl != run->cfg.ttl || fresh->cfg.ttl_refresh != run->cfg.ttl_refresh)
+    rg_log(&run->log, RG_LOG_WARN, "reload: a new -ttl or -ttl-refresh takes a restart; kept");
+  fresh->cfg.ttl = run->cfg.ttl;
+  fresh->cfg.ttl_refresh = run->cfg.ttl_refresh;
+  if (!same_str(fresh->cfg.metrics, run->cfg.metrics) || !same_str(fresh->cfg.log_format, run->cfg.log_format))
+    rg_log(&run->log, RG_LOG_WARN, "reload: a new -metrics or -log-format takes a restart; kept");
+  char *swap[2] = {fresh->cfg.metrics, fresh->cfg.log_format}; /* the new ones go with the old settings */
+  fresh->cfg.metrics = run->cfg.metrics;
+  fresh->cfg.log_format = run->cfg.log_format;
+  run->cfg.metrics = swap[0];
+  run->cfg.log_format = swap[1];
+}
+
+/* SIGHUP: complete new settings are built from argv, the environment and
+ * the config file, exactly as at start, before anything switches to them;
+ * when building fails the running settings stay untouched. */
 static int reload(void *ud) {
   struct reload_ctx *r = ud;
   char err[RG_ERRBUF] = "";
-  struct rg_config fresh;
-  rg_config_init(&fresh);
-  if (rg_cli_parse(&fresh, r->argc, r->argv, getenv_const, err) != RG_OK) {
+  struct rg_settings *fresh = NULL;
+  if (rg_settings_build(&fresh, r->argc, r->argv, getenv_const, &r->s->log, err) != RG_OK) {
     rg_log(&r->s->log, RG_LOG_ERROR, "reload: %s; keeping the running settings", err);
-    rg_config_free(&fresh);
     return 1;
   }
-  if (fresh.ttl != r->s->cfg.ttl || fresh.ttl_refresh != r->s->cfg.ttl_refresh)
-    rg_log(&r->s->log, RG_LOG_WARN, "reload: a new -ttl or -ttl-refresh takes a restart; kept");
-  if (!same_str(fresh.metrics, r->s->cfg.metrics) || !same_str(fresh.log_format, r->s->cfg.log_format))
-    rg_log(&r->s->log, RG_LOG_WARN, "reload: a new -metrics or -log-format takes a restart; kept");
-  char *keep[2] = {fresh.metrics, fresh.log_format}; /* the running ones stay in the settings */
-  fresh.metrics = r->s->cfg.metrics;
-  fresh.log_format = r->s->cfg.log_format;
-  r->s->cfg.metrics = keep[0];
-  r->s->cfg.log_format = keep[1];
-  rg_config_free(&r->s->cfg);
-  r->s->cfg = fresh;
-  if (rg_settings_reprepare(r->s, err) != RG_OK) {
-    rg_log(&r->s->log, RG_LOG_ERROR, "reload: %s", err);
-    return 1;
-  }
+  keep_restart_only(r->s, fresh);
+  rg_settings_adopt(r->s, fresh);
   rg_log(&r->s->log, RG_LOG_INFO, "reloaded the settings; resyncing");
   return 0;
 }

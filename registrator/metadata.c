@@ -104,9 +104,4 @@ char *rg_image_base_name(const char *image) {
   return rg_strndup(image + start, stop - start);
 }
 
-bool rg_meta_is_falsy(const char *value) {
-  static const char *const falsy[] = {"false", "0", "no", "off"};
-  for (size_t i = 0; value && i < RG_ARRAY_LEN(falsy); i++)
-    if (strcasecmp(value, falsy[i]) == 0) return true;
-  return false;
-}
+

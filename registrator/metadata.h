@@ -48,7 +48,4 @@ int rg_tags_append(struct rg_strlist *tags, const char *list);
  * allocation failure; "" for an empty reference. */
 char *rg_image_base_name(const char *image);
 
-/* True for a value that reads as "false": false, 0, no, off (any case). */
-bool rg_meta_is_falsy(const char *value);
-
 #endif /* RG_REGISTRATOR_METADATA_H */

@@ -1,8 +1,8 @@
 /*
- * model.c - an inspected container -> its services (BEHAVIOUR.md, "From a
- * container to services"). Pure: everything comes from the arguments.
+ * model.c - an inspected container -> its services (README "From containers
+ * to services"). Pure: everything comes from the arguments.
  *
- * Decisions where BEHAVIOUR.md is silent:
+ * Decisions the README leaves open:
  *  - One service per container port ("80/tcp"). When a port is published
  *    on several host ports, the first host port in document order is
  *    registered (as registrator did) and the others are logged.
@@ -20,9 +20,11 @@
  *  - With -internal in host network mode the "container IP" is the host's
  *    address (-ip, else default_ip).
  *  - A container in "container:<id>" mode has no bindings of its own, so it
- *    registers only with -internal, at the peer's container IP.
- *  - The container IP comes from its networks (SERVICE_NETWORK, else
- *    "bridge", else the first by name that has an address), an IPv4
+ *    registers only with -internal, at the peer's container IP (Podman
+ *    shows the peer's bindings in it too: they are the peer's to register).
+ *  - The container IP comes from its networks (SERVICE_NETWORK, else the
+ *    engine's default network, "bridge" or Podman's "podman", else the
+ *    first by name that has an address), an IPv4
  *    address before GlobalIPv6Address; then NetworkSettings.IPAddress.
  *    SERVICE_<port>_NETWORK works like any per-port key; the key is also
  *    kept as an attribute (it is not one of the known keys).
@@ -117,7 +119,9 @@ static const char *container_ip(const struct run *r, const struct rg_meta *m) {
            want, i < src->nnetworks ? "that network has no address" : "no such network");
   }
   for (size_t i = 0; i < src->nnetworks; i++)
-    if (strcmp(src->networks[i].name, "bridge") == 0 && network_ip(&src->networks[i]))
+    if ((strcmp(src->networks[i].name, "bridge") == 0 ||
+         strcmp(src->networks[i].name, "podman") == 0) &&
+        network_ip(&src->networks[i]))
       return network_ip(&src->networks[i]);
   for (size_t i = 0; i < src->nnetworks; i++)
     if (network_ip(&src->networks[i])) return network_ip(&src->networks[i]);
@@ -243,7 +247,8 @@ static int build_service(const struct run *r, const struct candidate *cd, bool g
 
   const char *ignore = rg_meta_get(&m, "ignore");
   if (ignore != NULL) {
-    if (rg_meta_is_falsy(ignore))
+    bool b;
+    if (rg_parse_bool(ignore, &b) == RG_OK && !b)
       rg_log(r->log, RG_LOG_WARN,
              WHO "port %s/%s: SERVICE_IGNORE=%s still ignores the port (any non-empty value does)",
              WHO_ARGS(r), p->port, p->proto, ignore);
@@ -285,7 +290,8 @@ static size_t candidates(const struct run *r, struct candidate *cands) {
   for (size_t i = 0; i < r->c->nports; i++) {
     const struct rg_port *p = &r->c->ports[i];
     bool more = false;
-    const struct rg_port_binding *b = r->host_mode ? NULL : pick_binding(p, &more);
+    const struct rg_port_binding *b =
+        r->host_mode || r->container_mode ? NULL : pick_binding(p, &more);
     if (r->host_mode) {
       cands[n++] = (struct candidate){p, "", p->port}; /* published as itself */
     } else if (b != NULL) {

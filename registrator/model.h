@@ -1,8 +1,8 @@
 /*
  * model.h - the service model: an inspected container -> its services.
  *
- * Pure: no I/O, no clock, no globals. Every rule of BEHAVIOUR.md
- * ("From a container to services" and "SERVICE_* metadata") lives here.
+ * Pure: no I/O, no clock, no globals. Every rule of README "From containers
+ * to services" (and its "SERVICE_* reference") lives here.
  */
 #ifndef RG_REGISTRATOR_MODEL_H
 #define RG_REGISTRATOR_MODEL_H

@@ -46,6 +46,8 @@ void rg_settings_free(struct rg_settings *s) {
   cred_free(&s->cred);
   rg_strlist_free(&s->tags);
   free(s->notify_socket);
+  free(s->host_ip);
+  free(s->use_ip_from_label);
   free(s);
 }
 
@@ -85,8 +87,10 @@ static int set_cred(struct rg_credentials *c, const char *name, const char *valu
     else if (strcmp(name, "username") == 0) field = &f->username;
     else if (strcmp(name, "password") == 0) field = &f->password;
     else if (strcmp(name, "token") == 0) field = &f->token;
-    else if (strcmp(name, "tls-insecure") == 0) f->tls_insecure = value && (strcmp(value, "true") == 0 || strcmp(value, "1") == 0);
-    else return RG_ENOTFOUND;
+    else if (strcmp(name, "tls-insecure") != 0) return RG_ENOTFOUND;
+    else if (value == NULL) f->tls_insecure = false;
+    else if (rg_parse_bool(value, &f->tls_insecure) != RG_OK)
+      return rg_err(err, RG_EINVAL, "invalid boolean value \"%s\" for tls-insecure (true or false)", value);
     if (field && set_str(field, value) != RG_OK) return rg_err(err, RG_ENOMEM, "out of memory");
   }
   return RG_OK;
@@ -133,6 +137,13 @@ static int env_duration(const char *(*getenv_fn)(const char *), const char *var,
   return RG_OK;
 }
 
+/* A boolean variable (rg_parse_bool's words); unset or empty: *out kept. */
+static int env_bool(const char *(*getenv_fn)(const char *), const char *var, bool *out, char *err) {
+  const char *v = getenv_fn(var);
+  if (v == NULL || v[0] == '\0' || rg_parse_bool(v, out) == RG_OK) return RG_OK;
+  return rg_err(err, RG_EINVAL, "%s=\"%s\": want true or false", var, v);
+}
+
 static int load_consul(struct rg_registry_cred *c, const char *(*getenv_fn)(const char *), char *err) {
   const char *v;
   int rc = set_str(&c->ca_file, getenv_fn("CONSUL_CACERT"));
@@ -141,8 +152,9 @@ static int load_consul(struct rg_registry_cred *c, const char *(*getenv_fn)(cons
   if (rc == RG_OK) rc = set_str(&c->key_file, (v = getenv_fn("CONSUL_CLIENT_KEY")) ? v : getenv_fn("CONSUL_TLSKEY"));
   if (rc == RG_OK) rc = set_str(&c->token, getenv_fn("CONSUL_HTTP_TOKEN"));
   if (rc) return rg_err(err, rc, "out of memory");
-  v = getenv_fn("CONSUL_HTTP_SSL_VERIFY");
-  c->tls_insecure = v && (strcmp(v, "false") == 0 || strcmp(v, "0") == 0);
+  bool verify = true;
+  if (env_bool(getenv_fn, "CONSUL_HTTP_SSL_VERIFY", &verify, err) != RG_OK) return RG_EINVAL;
+  c->tls_insecure = !verify;
   if (c->token == NULL && (v = getenv_fn("CONSUL_HTTP_TOKEN_FILE")) && v[0])
     return read_token_file(v, &c->token, err);
   return RG_OK;
@@ -162,9 +174,9 @@ static int load_etcd(struct rg_registry_cred *c, const char *(*getenv_fn)(const 
     if (rc == RG_OK && colon) rc = set_str(&c->password, colon + 1);
   }
   if (rc) return rg_err(err, rc, "out of memory");
-  v = getenv_fn("ETCDCTL_INSECURE_SKIP_TLS_VERIFY");
-  c->tls_insecure = v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
-  rc = env_duration(getenv_fn, "ETCDCTL_COMMAND_TIMEOUT", &c->timeout_ms, err);
+  c->tls_insecure = false;
+  rc = env_bool(getenv_fn, "ETCDCTL_INSECURE_SKIP_TLS_VERIFY", &c->tls_insecure, err);
+  if (rc == RG_OK) rc = env_duration(getenv_fn, "ETCDCTL_COMMAND_TIMEOUT", &c->timeout_ms, err);
   if (rc == RG_OK) rc = env_duration(getenv_fn, "ETCDCTL_DIAL_TIMEOUT", &c->connect_timeout_ms, err);
   return rc;
 }
@@ -190,46 +202,95 @@ int rg_settings_load_systemd(struct rg_settings *s, const char *(*getenv_fn)(con
   return set_str(&s->notify_socket, getenv_fn("NOTIFY_SOCKET")) ? rg_err(err, RG_ENOMEM, "out of memory") : RG_OK;
 }
 
-int rg_settings_reprepare(struct rg_settings *s, char *err) {
-  s->prepared = false;
-  return rg_settings_prepare(s, err);
+/* The model options over s's own derived fields. */
+static void point_model_options(struct rg_settings *s) {
+  struct rg_model_options *mo = &s->mo;
+  memset(mo, 0, sizeof *mo);
+  mo->hostname = s->hostname;
+  mo->host_ip = s->host_ip;
+  mo->default_ip = s->default_ip[0] ? s->default_ip : NULL;
+  mo->internal = s->cfg.internal;
+  mo->explicit_ = s->cfg.explicit_;
+  mo->use_ip_from_label = s->use_ip_from_label;
+  mo->tags = &s->tags;
+  mo->healthy_only = s->cfg.healthy_only;
+}
+
+/* Optional copies: NULL stays NULL. */
+static int copy_opt(const char *v, char **out) {
+  *out = v ? rg_strdup(v) : NULL;
+  return v && *out == NULL ? RG_ENOMEM : RG_OK;
 }
 
 int rg_settings_prepare(struct rg_settings *s, char *err) {
   if (s->prepared) return RG_OK;
   const struct rg_config *cfg = &s->cfg;
+  /* everything is derived into locals first: a failure leaves s as it was */
+  char hostname[sizeof s->hostname], default_ip[sizeof s->default_ip] = "";
   int rc = RG_OK;
-  s->default_ip[0] = '\0';
   if (cfg->hostname && cfg->hostname[0])
-    snprintf(s->hostname, sizeof s->hostname, "%s", cfg->hostname);
-  else if ((rc = rg_host_name(s->hostname, sizeof s->hostname, err)) != RG_OK)
+    snprintf(hostname, sizeof hostname, "%s", cfg->hostname);
+  else if ((rc = rg_host_name(hostname, sizeof hostname, err)) != RG_OK)
     return rc;
   if (cfg->ip && cfg->ip[0]) {
     rg_log(&s->log, RG_LOG_INFO, "using %s (from -ip) for published ports", cfg->ip);
   } else {
     char iface[64], derr[RG_ERRBUF];
-    if (rg_host_default_ip(s->default_ip, sizeof s->default_ip, iface, sizeof iface, derr) == 0)
+    if (rg_host_default_ip(default_ip, sizeof default_ip, iface, sizeof iface, derr) == 0)
       rg_log(&s->log, RG_LOG_INFO, "using %s (default route via %s) for ports bound to all addresses",
-             s->default_ip, iface);
+             default_ip, iface);
     else
       rg_log(&s->log, RG_LOG_WARN, "%s", derr);
   }
+  struct rg_strlist tags = {0};
+  char *host_ip = NULL, *label = NULL;
+  rc = rg_tags_append(&tags, cfg->tags);
+  if (rc == RG_OK) rc = copy_opt(cfg->ip, &host_ip);
+  if (rc == RG_OK) rc = copy_opt(cfg->use_ip_from_label, &label);
+  if (rc) {
+    rg_strlist_free(&tags);
+    free(host_ip);
+    free(label);
+    return rg_err(err, RG_ENOMEM, "out of memory");
+  }
+  memcpy(s->hostname, hostname, sizeof hostname);
+  memcpy(s->default_ip, default_ip, sizeof default_ip);
   rg_strlist_free(&s->tags);
-  if (rg_tags_append(&s->tags, cfg->tags) != RG_OK) return rg_err(err, RG_ENOMEM, "out of memory");
-
-  struct rg_model_options *mo = &s->mo;
-  memset(mo, 0, sizeof *mo);
-  mo->hostname = s->hostname;
-  mo->host_ip = cfg->ip;
-  mo->default_ip = s->default_ip[0] ? s->default_ip : NULL;
-  mo->internal = cfg->internal;
-  mo->explicit_ = cfg->explicit_;
-  mo->use_ip_from_label = cfg->use_ip_from_label;
-  mo->tags = &s->tags;
-  mo->healthy_only = cfg->healthy_only;
-
+  s->tags = tags;
+  free(s->host_ip);
+  s->host_ip = host_ip;
+  free(s->use_ip_from_label);
+  s->use_ip_from_label = label;
+  point_model_options(s);
   s->prepared = true;
   return RG_OK;
+}
+
+int rg_settings_build(struct rg_settings **out, int argc, char **argv, rg_getenv_fn getenv_fn,
+                      const struct rg_log *log, char *err) {
+  *out = NULL;
+  struct rg_settings *n = NULL;
+  if (rg_settings_new(&n) != RG_OK) return rg_err(err, RG_ENOMEM, "out of memory");
+  if (log) n->log = *log;
+  int rc = rg_cli_parse(&n->cfg, argc, argv, getenv_fn, err);
+  if (rc == RG_OK) rc = rg_settings_load_env(n, getenv_fn, err);
+  if (rc == RG_OK) rc = rg_settings_prepare(n, err);
+  if (rc) {
+    rg_settings_free(n);
+    return rc;
+  }
+  *out = n;
+  return RG_OK;
+}
+
+void rg_settings_adopt(struct rg_settings *s, struct rg_settings *fresh) {
+  struct rg_settings old = *s;
+  *s = *fresh;
+  s->log = old.log;       /* borrowed by open registries and the daemon */
+  s->cancel = old.cancel; /* a stop requested meanwhile still holds */
+  point_model_options(s); /* s->mo pointed into fresh */
+  *fresh = old;           /* the old content, freed with fresh */
+  rg_settings_free(fresh);
 }
 
 void rg_settings_adapter_config(const struct rg_settings *s, const char *uri,

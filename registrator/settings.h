@@ -34,12 +34,16 @@ struct rg_settings {
   char *notify_socket;
   long long watchdog_usec;
   long watchdog_pid;
-  /* derived by rg_settings_prepare() */
+  /* derived by rg_settings_prepare(), all owned: nothing here points into
+   * cfg or cred, so rg_settings_set() never leaves a view dangling (until
+   * the next prepare a view is the old one, still valid) */
   bool prepared;
   char hostname[256];
   char default_ip[64];
+  char *host_ip;           /* copy of -ip */
+  char *use_ip_from_label; /* copy of -useIpFromLabel */
   struct rg_strlist tags;
-  struct rg_model_options mo;
+  struct rg_model_options mo; /* points into the fields above */
 };
 
 /* Reads the credentials from the environment through getenv_fn: DOCKER_HOST;
@@ -53,10 +57,25 @@ int rg_settings_load_env(struct rg_settings *s, const char *(*getenv_fn)(const c
 int rg_settings_load_systemd(struct rg_settings *s, const char *(*getenv_fn)(const char *), char *err);
 
 /* Derives host facts and the model/adapter views from the options (logs
- * which address ports bound to all addresses get). Idempotent; call again
- * after changing options (rg_settings_reprepare). */
+ * which address ports bound to all addresses get). Idempotent until an
+ * option changes (rg_settings_set). All or nothing: on failure the views
+ * are the earlier ones. */
 int rg_settings_prepare(struct rg_settings *s, char *err);
-int rg_settings_reprepare(struct rg_settings *s, char *err);
+
+/* Builds complete settings as the program does at start: the options from
+ * argv (config file, REGISTRATOR_* environment, flags: rg_cli_parse), the
+ * credentials from the environment, then rg_settings_prepare(); log lines go
+ * to log (copied). On failure *out is NULL and err says why; nothing else is
+ * touched. */
+int rg_settings_build(struct rg_settings **out, int argc, char **argv, rg_getenv_fn getenv_fn,
+                      const struct rg_log *log, char *err);
+
+/* Hands everything fresh holds (options, credentials, derived views) over
+ * to s, which keeps its address, log and cancel flag (open registries and a
+ * daemon borrow those); s's old content is freed with fresh. Both prepared.
+ * Whoever reads s (the daemon) must not run meanwhile: SIGHUP's reload runs
+ * on the daemon's own thread. */
+void rg_settings_adopt(struct rg_settings *s, struct rg_settings *fresh);
 
 /* The adapter configuration for the registry at uri (prepared settings):
  * the credentials of its family (consul* schemes: Consul's, others etcd's).

@@ -18,16 +18,8 @@ IMAGE=local/busybox
 PACKAGES="docker.io etcd-server etcd-client busybox-static libcurl4-openssl-dev libmicrohttpd-dev prometheus
   libyajl-dev libconfig-dev libcriterion-dev jq pkg-config gcc g++ make python3 openssl binutils curl valgrind"
 
-log() { printf 'servers: %s\n' "$*" >&2; }
-
-# wait_for SECONDS CMD...: run CMD until it succeeds or the deadline passes.
-wait_for() {
-  local deadline=$((SECONDS + $1)); shift
-  until "$@" >/dev/null 2>&1; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.1
-  done
-}
+NAME=servers
+. "$(dirname "$0")/lib.sh" # log, wait_for, gone, busybox_tar
 
 deps() {
   local missing=() p
@@ -71,17 +63,8 @@ start_etcd() {
 make_image() {
   docker image inspect "$IMAGE" >/dev/null 2>&1 && return 0
   log "making $IMAGE from the static busybox"
-  local root; root=$(mktemp -d)
-  mkdir -p "$root/bin"
-  cp /bin/busybox "$root/bin/"
-  for a in sh httpd nc sleep true false ls cat; do ln -s busybox "$root/bin/$a"; done
-  tar -C "$root" -c . | docker import - "$IMAGE" >/dev/null
-  rm -rf "$root"
+  busybox_tar | docker import - "$IMAGE" >/dev/null
 }
-
-# A process is gone when /proc has no entry or shows a zombie (PID 1 here
-# does not always reap orphans, so kill -0 is not enough).
-gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 
 restart_docker() {
   local pid

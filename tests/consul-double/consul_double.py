@@ -2,9 +2,9 @@
 """consul_double.py - a Consul PROTOCOL DOUBLE for registrator's tests.
 
 This is NOT Consul. It is a small stand-in written from Consul's documented
-agent and catalog HTTP API (the 1.4-era behaviour recorded in
-/work/shared/REFERENCE.md), so that the Consul adapter can be tested end to
-end on a machine where Consul is not packaged.
+agent and catalog HTTP API (the 1.4-era behaviour; README "Registry URIs"
+and "Consul checks" say what registrator relies on), so that the Consul
+adapter can be tested end to end on a machine where Consul is not packaged.
 
 What it does:
   * stores services and checks (agent API) and nodes/services (catalog API);
@@ -30,6 +30,8 @@ Usage (all output lines start with "consul-double:"):
                    [--no-leader] [--tls-cert C --tls-key K]
 --tls-cert/--tls-key serve HTTPS on the TCP port (as consul-tls:// expects).
 --port 0 binds a free port and writes it to --port-file (and stdout).
+--deep-answers N answers GET /v1/agent/services and /v1/catalog/node/ with
+JSON nested N levels deep (a hostile agent, for the hostile-input tests).
 --fail-first N answers the first N PUT requests with --fail-status
 (500 "rpc error: consul-double injected failure" or 429 "Too Many
 Requests"), for retry tests.
@@ -60,6 +62,10 @@ class ApiError(Exception):
         super().__init__(text)
         self.status = status
         self.text = text
+
+
+class RAW(str):
+    """A reply body sent as it is (application/json)."""
 
 
 def log(msg):
@@ -367,6 +373,8 @@ def make_handler(state):
         def reply(self, status, payload=None, text=None):
             if payload is NO_BODY:
                 data, ctype = b"", "text/plain; charset=utf-8"
+            elif isinstance(payload, RAW):
+                data, ctype = payload.encode(), "application/json"
             elif text is not None:
                 data, ctype = text.encode(), "text/plain; charset=utf-8"
             else:
@@ -439,6 +447,13 @@ def make_handler(state):
             self.raw = self.rfile.read(n) if n > 0 else b""
             try:
                 result = self.route(method)
+                if args.deep_answers and method == "GET" and (
+                        self.path.startswith("/v1/agent/services") or self.path.startswith("/v1/catalog/node/")):
+                    # a hostile agent: the list nested N levels deep (raw
+                    # text: json.dumps would recurse as deep)
+                    deep = "[" * args.deep_answers + "]" * args.deep_answers
+                    self.reply(200, text=None, payload=RAW(deep))
+                    return
                 self.reply(200, result)
             except ApiError as e:
                 log("%s %s -> %d %s" % (method, self.path, e.status, e.text))
@@ -474,6 +489,7 @@ def main():
     p.add_argument("--fail-status", type=int, default=500)
     p.add_argument("--min-deregister-after", type=float, default=60.0)
     p.add_argument("--no-leader", action="store_true")
+    p.add_argument("--deep-answers", type=int, default=0)
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
     args = p.parse_args()

@@ -11,13 +11,15 @@
 # Targets (tests/fuzz/fuzz_<name>.c): events (incremental event parser,
 # chunked), inspect (inspect JSON -> container -> services -> safe names),
 # metadata (SERVICE_* labels/env), uri (registry URIs), config (libconfig
-# file), cli (argv). Seeds come from tests/fixtures (see run.sh).
+# file), cli (argv), registry (every parser of etcd, SkyDNS and Consul
+# answers). Seeds come from tests/fixtures (see run.sh; registry: answers
+# recorded from a real etcd and the Consul double).
 
 FUZZ_BUILD   ?= build/fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS    ?= 2
-FUZZ_TARGETS := events inspect metadata uri config cli
+FUZZ_TARGETS := events inspect metadata uri config cli registry
 FUZZ_REPLAY_BUILD ?= $(BUILD)/asan-replay
 FUZZ_FLAGS   := $(ALL_CPPFLAGS) $(WARN) -O1 -g $(SANITIZE) $(PKG_CFLAGS)
 

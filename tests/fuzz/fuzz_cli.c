@@ -42,8 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char err[RG_ERRBUF] = "";
   rg_config_init(&c);
   int rc = rg_cli_parse(&c, argc, argv, fake_getenv, err);
-  if (rc == RG_OK && c.command == RG_CMD_DAEMON)
-    FUZZ_CHECK(c.uri != NULL && strstr(c.uri, "://") != NULL);
+  if (rc == RG_OK && c.command == RG_CMD_DAEMON) FUZZ_CHECK(c.registries.n > 0);
+  for (size_t i = 0; rc == RG_OK && i < c.registries.n; i++)
+    FUZZ_CHECK(strstr(c.registries.items[i], "://") != NULL);
   if (rc == RG_OK && c.ttl > 0) FUZZ_CHECK(c.ttl > c.ttl_refresh && c.ttl_refresh > 0);
   FUZZ_CHECK(rc == RG_OK || err[0] != '\0');
   rg_config_free(&c);

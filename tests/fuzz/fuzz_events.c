@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "docker/events.h"
+#include "docker/internal.h"
 #include "tests/fuzz/fuzz.h"
 
 struct run {

@@ -65,7 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char *base = rg_image_base_name(image);
   FUZZ_CHECK(base != NULL && strchr(base, '/') == NULL && strchr(base, '@') == NULL);
   free(base);
-  (void)rg_meta_is_falsy(port);
+  bool flag;
+  (void)rg_parse_bool(port, &flag);
 
   struct rg_meta m;
   FUZZ_CHECK(rg_meta_collect(&c, port, &m) == RG_OK);

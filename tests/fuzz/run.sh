@@ -21,6 +21,7 @@ corpus_dirs() {
   case $t in
     events) echo "$dir/seeds/events $root/tests/fixtures/events" ;;
     inspect) echo "$root/tests/fixtures/inspect" ;;
+    registry) echo "$root/tests/fixtures/registry" ;;
     metadata) echo "$dir/seeds/metadata" ;;
     config) echo "$dir/seeds/config" ;;
     uri | cli) echo "$here/seeds/$t" ;;
@@ -30,7 +31,7 @@ corpus_dirs() {
 }
 
 max_len() {
-  case $1 in events | inspect) echo 65536 ;; *) echo 4096 ;; esac
+  case $1 in events | inspect | registry) echo 65536 ;; *) echo 4096 ;; esac
 }
 
 seeds() {

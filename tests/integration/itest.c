@@ -287,3 +287,13 @@ bool it_expect_truth(const char *tag, const struct it_where *w, double seconds, 
   free(t.have);
   return ok;
 }
+
+bool it_engine_podman(void) {
+  static int podman = -1;
+  if (podman < 0) {
+    char *o = it_sh(NULL, "docker version -f '{{range .Server.Components}}{{.Name}};{{end}}' 2>/dev/null");
+    podman = strstr(o, "Podman Engine") != NULL;
+    free(o);
+  }
+  return podman == 1;
+}

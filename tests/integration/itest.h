@@ -104,6 +104,18 @@ struct it_where {
  * lines; on a miss, fails (cr_expect) naming when and both sides. */
 bool it_expect_truth(const char *tag, const struct it_where *w, double seconds, const char *when);
 
+/* ---- engines (README "Engines") ---- */
+
+/* True when the engine the docker CLI talks to is Podman (its /version
+ * lists a "Podman Engine" component). Asked once per process. */
+bool it_engine_podman(void);
+
+/* Skips the running test on Podman, printing why (never silently). */
+#define IT_SKIP_ON_PODMAN(why)                                              \
+  do {                                                                      \
+    if (it_engine_podman()) cr_skip_test("skipped on Podman: %s", (why)); \
+  } while (0)
+
 /* Removes every container and network whose name carries this process's
  * "-<pid>-" tag (it_name), so a failed test leaves nothing behind. Use as
  * the .fini of every integration suite: IT_SUITE(name). */

@@ -103,6 +103,8 @@ Test(daemon, rename_registers_under_the_new_name) {
 }
 
 Test(daemon, healthy_only_follows_docker_health) {
+  IT_SKIP_ON_PODMAN("Podman runs health checks from systemd timers, and no systemd runs here "
+                    "(tests/integration/test_podman.c runs them by hand)");
   struct it_daemon d;
   it_daemon_init(&d, "rgt-health");
   char name[128], key[512], val[64];
@@ -184,7 +186,10 @@ Test(daemon, explicit_ports_are_registered_from_the_create_time_prediction) {
   id[strcspn(id, "\n")] = '\0';
   char line[96];
   snprintf(line, sizeof line, "container %s started: writing its create-time prediction", id);
-  cr_expect_not(it_daemon_logged(&d, line, 0), "predicted an ephemeral port");
+  if (it_engine_podman()) /* it picks the host port at create: HostConfig has it */
+    fprintf(stderr, "daemon: on Podman an ephemeral port is known at create; not checked\n");
+  else
+    cr_expect_not(it_daemon_logged(&d, line, 0), "predicted an ephemeral port");
   free(id);
 
   char name2[128], key3[512];
@@ -227,6 +232,7 @@ Test(daemon, deregister_on_exit_removes_its_entries_and_the_default_keeps_them) 
 
 Test(daemon, many_containers_running_at_start_are_read_in_parallel_and_all_registered) {
   enum { N = 24, PORT0 = 17000 };
+  IT_SKIP_ON_PODMAN("Podman 4.3 drops --expose in host network mode, so these have no port");
   struct it_daemon d;
   it_daemon_init(&d, "rgt-dm");
   free(it_sh_ok("for i in $(seq 0 %d); do docker run -d --name %s-m$i --net host --expose $((%d + i)) "

@@ -204,7 +204,7 @@ static void stream_garbage_case(const char *mode, const char *logged) {
 }
 
 Test(hostile, non_json_event_lines_drop_the_stream_and_reconnect_with_backoff) {
-  stream_garbage_case("garbage", "malformed event JSON");
+  stream_garbage_case("garbage", "Docker event: not JSON");
 }
 
 Test(hostile, events_of_the_wrong_json_types_drop_the_stream) {

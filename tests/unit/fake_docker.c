@@ -5,6 +5,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -32,7 +34,8 @@ static void write_all(int fd, const char *p, size_t n) {
   }
 }
 
-static void serve_conn(int c, const struct route *routes, size_t nroutes) {
+static void serve_conn(int c, const struct route *routes, size_t nroutes,
+                       const struct built_route *built) {
   char buf[16384];
   size_t len = 0;
   for (;;) {
@@ -54,6 +57,15 @@ static void serve_conn(int c, const struct route *routes, size_t nroutes) {
     const struct route *r = NULL;
     for (size_t i = 0; i < nroutes && r == NULL; i++)
       if (strcmp(routes[i].target, target) == 0) r = &routes[i];
+    if (r == NULL && built && strncmp(target, built->prefix, strlen(built->prefix)) == 0) {
+      char *resp = built->answer(target);
+      size_t n = strlen(resp);
+      write_all(c, resp, n);
+      bool stream = memmem(resp, n, "Content-Length:", 15) == NULL;
+      free(resp);
+      if (stream) return;
+      continue;
+    }
     if (r == NULL) {
       static const char nf[] = JSON("404 Not Found", 29) NOT_FOUND_BODY;
       write_all(c, nf, sizeof nf - 1);
@@ -67,6 +79,11 @@ static void serve_conn(int c, const struct route *routes, size_t nroutes) {
 }
 
 struct server serve(int tcp, const struct route *routes, size_t nroutes) {
+  return serve_built(tcp, routes, nroutes, NULL);
+}
+
+struct server serve_built(int tcp, const struct route *routes, size_t nroutes,
+                          const struct built_route *built) {
   struct server s = {0};
   int fd;
   if (tcp == 0) {
@@ -105,7 +122,7 @@ struct server serve(int tcp, const struct route *routes, size_t nroutes) {
       if (fork() == 0) { /* one process per connection: keep-alive + streams */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         close(fd);
-        serve_conn(c, routes, nroutes);
+        serve_conn(c, routes, nroutes, built);
         _exit(0);
       }
       close(c);

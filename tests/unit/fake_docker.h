@@ -37,6 +37,18 @@ char *http(const char *status, const char *ctype, const char *body);
  * without a route gets Docker's 404; a route without a response never
  * answers; a response without Content-Length ends the connection. */
 struct server serve(int tcp, const struct route *routes, size_t nroutes);
+
+/* A route whose response is built per request: every target starting with
+ * prefix gets what answer() returns for the whole target (malloc()ed raw
+ * bytes; an engine's own filtering, for instance). */
+struct built_route {
+  const char *prefix;
+  char *(*answer)(const char *target);
+};
+
+/* serve() with one built route, tried after the fixed ones. */
+struct server serve_built(int tcp, const struct route *routes, size_t nroutes,
+                          const struct built_route *built);
 void stop_server(struct server *s);
 
 /* A client of host with 2 s connect and 5 s request timeouts. */

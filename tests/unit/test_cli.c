@@ -146,6 +146,7 @@ Test(cli, dry_run_only_with_resync) {
 static const char *fake_env(const char *name) {
   if (strcmp(name, "REGISTRATOR_TTL") == 0) return "40";
   if (strcmp(name, "REGISTRATOR_TAGS") == 0) return "from-env";
+  if (strcmp(name, "REGISTRATOR_DOCKER_CONNECT_TIMEOUT") == 0) return "3";
   return NULL;
 }
 
@@ -182,7 +183,8 @@ Test(cli, config_file_sets_every_option_by_its_underscore_name) {
 }
 
 Test(cli, flag_beats_environment_beats_file) {
-  const char *path = write_file("ttl = 30;\nttl_refresh = 10;\ntags = \"from-file\";\nip = \"1.1.1.1\";\n");
+  const char *path = write_file("ttl = 30;\nttl_refresh = 10;\ntags = \"from-file\";\nip = \"1.1.1.1\";\n"
+                                "docker_timeout = 12;\ndocker_connect_timeout = 9;\n");
   struct rg_config c;
   char err[RG_ERRBUF];
   const char *argv[] = {"registrator", "resync", "-dry-run", "--config", path, "-tags=flag", NULL};
@@ -191,6 +193,8 @@ Test(cli, flag_beats_environment_beats_file) {
   cr_expect_eq(c.ttl, 40, "environment beats file");
   cr_expect_str_eq(c.tags, "flag", "flag beats environment");
   cr_expect_str_eq(c.ip, "1.1.1.1", "file beats default");
+  cr_expect_eq(c.docker_timeout, 12, "the Docker timeout from the file");
+  cr_expect_eq(c.docker_connect_timeout, 3, "REGISTRATOR_DOCKER_CONNECT_TIMEOUT beats the file");
   rg_config_free(&c);
   remove(path);
 }
@@ -292,4 +296,28 @@ Test(cli, config_file_takes_a_list_of_registries) {
   cr_expect(strstr(err, ":1:") && strstr(err, "registry"), "names the file line: %s", err);
   rg_config_free(&c);
   remove(path);
+}
+
+/* The Docker timeouts: defaults, flags, and the one boolean parser's words
+ * for the boolean flags (Go's strconv.ParseBool). */
+Test(cli, docker_timeouts_and_boolean_words) {
+  struct rg_config c;
+  char err[RG_ERRBUF];
+  cr_assert_eq(parse(&c, err, ARGS("resync", "--dry-run")), RG_OK, "%s", err);
+  cr_expect_eq(c.docker_timeout, 30);
+  cr_expect_eq(c.docker_connect_timeout, 5);
+  rg_config_free(&c);
+  cr_assert_eq(parse(&c, err, ARGS("resync", "--dry-run", "-docker-timeout", "7", "-docker-connect-timeout=2",
+                                   "-internal=T", "-cleanup=False")),
+               RG_OK, "%s", err);
+  cr_expect_eq(c.docker_timeout, 7);
+  cr_expect_eq(c.docker_connect_timeout, 2);
+  cr_expect(c.internal);
+  cr_expect_not(c.cleanup);
+  rg_config_free(&c);
+  cr_assert_eq(parse(&c, err, ARGS("resync", "--dry-run", "-docker-timeout", "0")), RG_EINVAL);
+  rg_config_free(&c);
+  cr_assert_eq(parse(&c, err, ARGS("resync", "--dry-run", "-internal=yes")), RG_EINVAL);
+  cr_expect_str_eq(err, "invalid boolean value \"yes\" for -internal (true or false)");
+  rg_config_free(&c);
 }

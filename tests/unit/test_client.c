@@ -10,10 +10,12 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "docker/client.h"
 #include "docker/events.h"
+#include "docker/internal.h"
 #include "tests/unit/fake_docker.h"
 #include "tests/unit/rg_test.h"
 
@@ -348,10 +350,10 @@ static char *chunked_events(bool clean_end, size_t *n_events) {
   return b.data;
 }
 
-#define EVENTS_TARGET                                                                        \
-  "/v1.41/events?filters=%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22start%" \
-  "22%2C%22die%22%2C%22pause%22%2C%22unpause%22%2C%22health_"                                \
-  "status%22%2C%22destroy%22%2C%22rename%22%2C%22create%22%5D%7D"
+#define EVENTS_TARGET \
+  "/v1.41/events?filters=%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%" \
+  "22start%22%2C%22die%22%2C%22died%22%2C%22pause%22%2C%22unpause%22%2C%22health_st" \
+  "atus%22%2C%22destroy%22%2C%22remove%22%2C%22rename%22%2C%22create%22%5D%7D"
 
 static int run_events(const char *response, const char *since, size_t *count, char *err,
                       struct server *out) {
@@ -402,7 +404,7 @@ Test(client, event_stream_errors_are_mapped) {
       "d\r\nnot an event\n\r\n";
   cr_assert_eq(run_events(garbage, NULL, &n, err, &s), RG_EPROTO);
   cr_assert_eq(n, 1);
-  cr_assert(strstr(err, "ended: malformed event JSON: 'not an event'"), "%s", err);
+  cr_assert(strstr(err, "ended: Docker event: not JSON: "), "%s", err);
 }
 
 static int stop_second(void *ud, const struct rg_event *ev) {
@@ -452,24 +454,26 @@ Test(client, event_stream_in_a_caller_multi_handle_and_stopped_by_the_callback) 
   free(resp);
 }
 
-Test(client, json_depth_counts_brackets_outside_strings_only) {
-  static const struct {
-    const char *json;
-    int depth; /* the nesting of the text */
-  } cases[] = {
-      {"[[[]]]", 3},
-      {"{\"a\":[{}]}", 3},
-      {"[\"[[[[\"]", 1},              /* brackets in a string */
-      {"[\"\\\"[[[[\"]", 1},          /* an escaped quote does not end the string */
-      {"[\"\\\\\",[[]]]", 3},         /* an escaped backslash does not escape the quote */
-      {"[\"\\\\\\\"[[\",[]]", 2},     /* \\ then \" : still inside */
-      {"[\"[[[", 1},                  /* unterminated string: the parser's business */
-      {"", 0},
-  };
-  for (size_t i = 0; i < RG_ARRAY_LEN(cases); i++) {
-    const char *j = cases[i].json;
-    cr_assert(rg_docker_json_depth_ok(j, strlen(j), cases[i].depth), "case %zu: %s", i, j);
-    if (cases[i].depth > 0)
-      cr_assert_not(rg_docker_json_depth_ok(j, strlen(j), cases[i].depth - 1), "case %zu: %s", i, j);
-  }
+/* -docker-timeout reaches the client the library opens: a dockerd that
+ * never answers costs the option's second, not the 30 s default. */
+Test(client, the_docker_timeout_option_limits_a_request) {
+  static const struct route routes[] = {{"/_ping", NULL, 0}};
+  struct server srv = serve(0, routes, 1);
+  struct rg_settings *s = NULL;
+  char err[RG_ERRBUF] = "";
+  cr_assert_eq(rg_settings_new(&s), RG_OK);
+  cr_assert_eq(rg_settings_set(s, "docker-host", srv.host, err), RG_OK);
+  cr_assert_eq(rg_settings_set(s, "docker-timeout", "1", err), RG_OK, "%s", err);
+  cr_assert_eq(rg_settings_set(s, "hostname", "h", err), RG_OK);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  char *jsonl = NULL;
+  int rc = rg_dry_run(s, &jsonl, err);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  cr_expect_neq(rc, RG_OK);
+  cr_expect(took >= 0.9 && took < 5, "the request gave up after %.2f s", took);
+  rg_free(jsonl);
+  rg_settings_free(s);
+  stop_server(&srv);
 }

@@ -48,3 +48,25 @@ Test(common, service_json_has_exactly_the_documented_fields) {
   rg_buf_free(&b);
   rg_service_clear(&s);
 }
+
+/* One boolean parser for flags, config, environment, URI options and labels:
+ * exactly the words of Go's strconv.ParseBool (README "Usage", booleans). */
+Test(common, parse_bool_takes_the_words_of_go_parsebool) {
+  static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+  static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
+  static const char *const neither[] = {"", "yes", "no", "on", "off", "tRUE", "2", " true", "true ", "y"};
+  for (size_t i = 0; i < RG_ARRAY_LEN(yes); i++) {
+    bool b = false;
+    cr_assert_eq(rg_parse_bool(yes[i], &b), RG_OK, "%s", yes[i]);
+    cr_assert(b, "%s", yes[i]);
+    cr_assert_eq(rg_parse_bool(no[i], &b), RG_OK, "%s", no[i]);
+    cr_assert_not(b, "%s", no[i]);
+  }
+  for (size_t i = 0; i < RG_ARRAY_LEN(neither); i++) {
+    bool b = true;
+    cr_assert_eq(rg_parse_bool(neither[i], &b), RG_EINVAL, "\"%s\"", neither[i]);
+    cr_assert(b, "untouched on error");
+  }
+  bool b = true;
+  cr_assert_eq(rg_parse_bool(NULL, &b), RG_EINVAL);
+}

@@ -80,6 +80,29 @@ Test(consul, a_bad_header_is_skipped_and_reported_but_the_check_stays) {
   rg_consul_notes_free(&n);
 }
 
+/* A label read as JSON goes through the base guard: nested 400,000 deep
+ * (a label may be that big) it is skipped and reported, never parsed; the
+ * check itself stays. */
+Test(consul, a_deeply_nested_json_header_label_is_refused_not_parsed) {
+  for (int big = 0; big <= 1; big++) {
+    size_t half = big ? 400000 : 1000;
+    char *deep = malloc(2 * half + 8);
+    cr_assert_not_null(deep);
+    deep[0] = '{';
+    memcpy(deep + 1, "\"a\":", 4);
+    memset(deep + 5, '[', half);
+    memset(deep + 5 + half, ']', half);
+    memcpy(deep + 5 + 2 * half, "}", 2);
+    const char *c[] = {"check_header", deep, "check_http", "/h", NULL};
+    struct rg_consul_notes n;
+    expect_agent(c, NULL, 0, HEAD ",\"Check\":{\"HTTP\":\"http://10.0.0.5:8080/h\",\"Interval\":\"10s\"}}", &n);
+    cr_expect_str_eq(rg_kvlist_get(&n.skipped, "check_header"),
+                     big ? "is a JSON document over 64 KiB" : "is JSON nested deeper than 64 levels");
+    rg_consul_notes_free(&n);
+    free(deep);
+  }
+}
+
 Test(consul, tcp_check_and_its_timeout) {
   const char *c[] = {"check_tcp", "true", "check_timeout", "3s", NULL};
   expect_agent(c, NULL, 0, HEAD ",\"Check\":{\"TCP\":\"10.0.0.5:8080\",\"Interval\":\"10s\",\"Timeout\":\"3s\"}}",
@@ -296,7 +319,7 @@ Test(consul, catalog_body_carries_enable_tag_override_inside_the_service) {
   struct rg_service s;
   struct rg_consul_notes n = {0};
   struct rg_buf b = {0};
-  const char *a[] = {"enable_tag_override", "yes", NULL};
+  const char *a[] = {"enable_tag_override", "True", NULL}; /* a word of Go's strconv.ParseBool */
   make(&s, NULL, a);
   cr_assert_eq(rg_consul_catalog_body(&b, "n", &s, &n), RG_OK);
   cr_expect_str_eq(b.data, "{\"Node\":\"n\",\"Address\":\"10.0.0.5\",\"Service\":{\"ID\":\"h:web:80\","

@@ -75,7 +75,7 @@ Test(consul_parse, an_unknown_catalog_node_has_no_services) {
   struct rg_service_list l = {0};
   char err[RG_ERRBUF] = "";
   cr_expect_eq(rg_consul_parse_services("null", 4, true, &l, err), RG_OK);
-  cr_expect_eq(rg_consul_parse_services("{\"Node\":null,\"Services\":null}", 30, true, &l, err), RG_OK);
+  cr_expect_eq(rg_consul_parse_services("{\"Node\":null,\"Services\":null}", 29, true, &l, err), RG_OK);
   cr_expect_eq(l.n, 0);
 }
 

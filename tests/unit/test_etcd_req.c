@@ -1,5 +1,6 @@
 /* test_etcd_req.c - base64 and the etcd v3/v2 request builders and response
  * parsers (adapters/base64.c, adapters/etcd_req.c), byte for byte. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "adapters/base64.h"
@@ -157,15 +158,15 @@ Test(etcd_req, v3_parses_range_answers) {
   cr_assert_eq(rg_etcd3_parse_range("{\"header\":{},\"kvs\":[{\"key\":\"L3Mvd2ViL2lk\",\"create_revision\":\"2\","
                                     "\"value\":\"MTAuMC4wLjE6ODA=\"},{\"key\":\"AA==\",\"value\":\"\"}],"
                                     "\"count\":\"2\"}",
-                                    &l),
+                                    &l, NULL),
                RG_OK);
   cr_assert_eq(l.n, 1, "a key holding NUL is skipped");
   cr_assert_str_eq(l.items[0].key, "/s/web/id");
   cr_assert_str_eq(l.items[0].value, "10.0.0.1:80");
   rg_kvlist_free(&l);
-  cr_assert_eq(rg_etcd3_parse_range("{\"header\":{}}", &l), RG_OK);
+  cr_assert_eq(rg_etcd3_parse_range("{\"header\":{}}", &l, NULL), RG_OK);
   cr_assert_eq(l.n, 0);
-  cr_assert_eq(rg_etcd3_parse_range("[", &l), RG_EPROTO);
+  cr_assert_eq(rg_etcd3_parse_range("[", &l, NULL), RG_EPROTO);
 }
 
 Test(etcd_req, v2_paths_escape_each_segment_and_bodies_are_form_encoded) {
@@ -184,7 +185,7 @@ Test(etcd_req, v2_parses_listings_and_errors) {
                    "{\"action\":\"get\",\"node\":{\"key\":\"/s\",\"dir\":true,\"nodes\":[{\"key\":\"/s/web\","
                    "\"dir\":true,\"nodes\":[{\"key\":\"/s/web/a\",\"value\":\"1.2.3.4:80\",\"ttl\":30}]},"
                    "{\"key\":\"/s/db\",\"dir\":true}]}}",
-                   &l),
+                   &l, NULL),
                RG_OK);
   cr_assert_eq(l.n, 1);
   cr_assert_str_eq(l.items[0].key, "/s/web/a");
@@ -209,7 +210,7 @@ Test(etcd_req, v3_lease_keys_body_and_answers) {
   cr_assert_eq(rg_etcd3_parse_lease_keys("{\"header\":{\"revision\":\"66252\"},\"ID\":\"7668682478482044130\","
                                          "\"TTL\":\"59\",\"grantedTTL\":\"60\",\"keys\":[\"L3R0bC9hL2I=\","
                                          "\"!!\",5,\"L2I=\"]}",
-                                         &keys, &ttl),
+                                         &keys, &ttl, NULL),
                RG_OK);
   cr_assert_eq(ttl, 59);
   cr_assert_eq(keys.n, 2, "undecodable and non-string keys are skipped");
@@ -217,9 +218,66 @@ Test(etcd_req, v3_lease_keys_body_and_answers) {
   cr_assert_str_eq(keys.items[1], "/b");
   rg_strlist_free(&keys);
   /* a revoked or expired lease: TTL -1 and no keys */
-  cr_assert_eq(rg_etcd3_parse_lease_keys("{\"header\":{},\"ID\":\"1\",\"TTL\":\"-1\"}", &keys, &ttl), RG_OK);
+  cr_assert_eq(rg_etcd3_parse_lease_keys("{\"header\":{},\"ID\":\"1\",\"TTL\":\"-1\"}", &keys, &ttl, NULL), RG_OK);
   cr_assert_eq(ttl, -1);
   cr_assert_eq(keys.n, 0);
-  cr_assert_eq(rg_etcd3_parse_lease_keys("{\"header\":{}}", &keys, &ttl), RG_EPROTO);
-  cr_assert_eq(rg_etcd3_parse_lease_keys("[", &keys, &ttl), RG_EPROTO);
+  cr_assert_eq(rg_etcd3_parse_lease_keys("{\"header\":{}}", &keys, &ttl, NULL), RG_EPROTO);
+  cr_assert_eq(rg_etcd3_parse_lease_keys("[", &keys, &ttl, NULL), RG_EPROTO);
+}
+
+/* Answers nested 400,000 levels deep (a hostile member, or a v2 directory
+ * tree another client built) are refused by the base guard, naming the
+ * source, instead of overflowing the stack in yajl_tree_free. */
+Test(etcd_req, deep_answers_are_refused_not_parsed) {
+  size_t half = 400000;
+  char *deep = malloc(2 * half + 16);
+  cr_assert_not_null(deep);
+  memcpy(deep, "{\"kvs\":", 7);
+  memset(deep + 7, '[', half);
+  memset(deep + 7 + half, ']', half);
+  memcpy(deep + 7 + 2 * half, "}", 2);
+  struct rg_kvlist l = {0};
+  struct rg_strlist keys = {0};
+  long ttl;
+  char err[RG_ERRBUF] = "";
+  cr_assert_eq(rg_etcd3_parse_range(deep, &l, err), RG_EPROTO);
+  cr_assert_str_eq(err, "etcd answer: JSON nested deeper than 64 levels");
+  cr_assert_eq(rg_etcd3_parse_lease_keys(deep, &keys, &ttl, err), RG_EPROTO);
+  cr_assert_eq(rg_etcd2_parse_list(deep, &l, err), RG_OK, "streamed: nothing deep is built: %s", err);
+  cr_assert_eq(rg_etcd3_parse_txn(deep), RG_EPROTO);
+  cr_assert_eq(rg_etcd3_parse_keepalive(deep, &ttl), RG_EPROTO);
+  char msg[64];
+  long code;
+  rg_etcd3_error_message(deep, msg, sizeof msg);
+  cr_assert_str_eq(msg, "(no message)");
+  rg_etcd2_error(deep, &code, msg, sizeof msg);
+  cr_assert_eq(code, 0);
+  cr_assert_eq(l.n, 0);
+  free(deep);
+}
+
+/* A v2 directory nested 100,000 deep beside good leaves (another client
+ * can build one): the listing is streamed, the deep branch skipped below
+ * RG_ETCD2_DEPTH_MAX, and every other leaf read, in document order. */
+Test(etcd_req, v2_a_deep_directory_hides_no_other_entry) {
+  struct rg_buf b = {0};
+  rg_buf_printf(&b, "{\"action\":\"get\",\"node\":{\"key\":\"/s\",\"dir\":true,\"nodes\":["
+                    "{\"key\":\"/s/web\",\"dir\":true,\"nodes\":[{\"key\":\"/s/web/a\",\"value\":\"1.1.1.1:1\"}]},");
+  for (int i = 0; i < 100000; i++) rg_buf_printf(&b, "{\"key\":\"/s/d\",\"dir\":true,\"nodes\":[");
+  rg_buf_printf(&b, "{\"key\":\"/s/deep\",\"value\":\"hidden\"}");
+  for (int i = 0; i < 100000; i++) rg_buf_printf(&b, "]}");
+  rg_buf_printf(&b, ",{\"key\":\"/s/db\",\"dir\":true,\"nodes\":[{\"key\":\"/s/db/b\",\"value\":\"2.2.2.2:2\"}]}]}}");
+  struct rg_kvlist l = {0};
+  char err[RG_ERRBUF] = "";
+  cr_assert_eq(rg_etcd2_parse_list(b.data, &l, err), RG_OK, "%s", err);
+  cr_assert_eq(l.n, 2);
+  cr_expect_str_eq(l.items[0].key, "/s/web/a");
+  cr_expect_str_eq(l.items[1].key, "/s/db/b");
+  cr_expect_str_eq(l.items[1].value, "2.2.2.2:2");
+  rg_kvlist_free(&l);
+  cr_assert_eq(rg_etcd2_parse_list("{\"node\":{\"key\":\"/s\",\"value\":", &l, err), RG_EPROTO);
+  cr_expect_str_eq(err, "etcd answer: not a JSON object");
+  cr_assert_eq(rg_etcd2_parse_list("[1]", &l, err), RG_EPROTO);
+  cr_assert_eq(l.n, 0);
+  rg_buf_free(&b);
 }

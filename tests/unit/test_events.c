@@ -9,6 +9,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "docker/events.h"
+#include "docker/internal.h"
 #include "tests/unit/rg_test.h"
 
 RG_SUITE(events);

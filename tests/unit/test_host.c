@@ -167,3 +167,37 @@ Test(host, a_stream_gap_makes_a_full_resync_that_drops_what_vanished) {
   rg_host_free(&h);
   reset_log();
 }
+
+/* Podman 4.3 sends a bare "health_status", sometimes before it saves the new
+ * status, so the read it triggers may see the old one: the container is read
+ * again at the next resync. Docker's "health_status: healthy" needs no second
+ * read. */
+Test(host, a_bare_health_status_is_read_again_at_the_next_resync) {
+  struct rg_host h;
+  rg_host_init(&h, RG_DEREGISTER_ALWAYS, &test_log);
+  struct rg_strlist running = {0}, unread = {0};
+  rg_strlist_add(&running, A);
+  rg_host_resync(&h, &running, &unread);
+  struct rg_service_list l = {0};
+  one_service(&l, A, "x", 1);
+  rg_host_take(&h, A, RG_OK, &l, NULL);
+  rg_strlist_free(&unread);
+  cr_expect_eq(rg_host_event(&h, "health_status: healthy", A, -1), RG_HOST_READ);
+  struct rg_service_list none = {0};
+  rg_host_take(&h, A, RG_OK, &none, NULL);
+  cr_assert_eq(rg_host_resync(&h, &running, &unread), RG_OK);
+  cr_expect_eq(unread.n, 0, "Docker's event carries the status: one read is enough");
+  cr_expect_eq(rg_host_event(&h, "health_status", A, -1), RG_HOST_READ);
+  rg_host_take(&h, A, RG_OK, &none, NULL); /* read the status of before */
+  cr_assert_eq(rg_host_resync(&h, &running, &unread), RG_OK);
+  cr_expect_eq(unread.n, 1, "Podman's bare event: read again at the next resync");
+  one_service(&l, A, "x", 1);
+  rg_host_take(&h, A, RG_OK, &l, NULL); /* the resync's read */
+  cr_expect_eq(h.desired.n, 1);
+  rg_strlist_free(&unread);
+  cr_assert_eq(rg_host_resync(&h, &running, &unread), RG_OK);
+  cr_expect_eq(unread.n, 0, "and only once");
+  rg_strlist_free(&running);
+  rg_host_free(&h);
+  reset_log();
+}

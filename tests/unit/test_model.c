@@ -1,5 +1,5 @@
 /* test_model.c - registrator/model.c (and metadata.c): every rule of
- * BEHAVIOUR.md "SERVICE_* metadata" and "From a container to services",
+ * README "From containers to services" and its "SERVICE_* reference",
  * on documents recorded from dockerd (tests/fixtures/inspect) and small
  * variants of them made here. */
 #include <stdio.h>

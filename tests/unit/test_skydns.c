@@ -1,5 +1,6 @@
 /* test_skydns.c - SkyDNS keys, values and id-labels (adapters/skydns.c). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "adapters/skydns.h"
@@ -52,21 +53,44 @@ Test(skydns, listed_entries_are_ours_only_when_the_marker_matches_the_key) {
   snprintf(key, sizeof key, "/skydns/local/skydns/web/%s", label);
   const char *mine = "{\"host\":\"10.0.0.5\",\"port\":8080,\"ttl\":0,\"registrator_id\":\"h:web:80\"}";
   struct rg_service s;
-  cr_assert_eq(rg_skydns_parse_entry("/skydns/local/skydns", key, mine, &s), RG_OK);
+  cr_assert_eq(rg_skydns_parse_entry("/skydns/local/skydns", key, mine, &s, NULL), RG_OK);
   cr_expect_str_eq(s.id, "h:web:80");
   cr_expect_str_eq(s.name, "web");
   cr_expect_str_eq(s.ip, "10.0.0.5");
   cr_expect_eq(s.port, 8080);
   rg_service_clear(&s);
   /* no marker, a marker of another key, deeper keys, garbage: not ours */
-  cr_expect_eq(rg_skydns_parse_entry("/skydns/local/skydns", key, "{\"host\":\"1.2.3.4\",\"port\":1}", &s),
+  cr_expect_eq(rg_skydns_parse_entry("/skydns/local/skydns", key, "{\"host\":\"1.2.3.4\",\"port\":1}", &s, NULL),
                RG_EINVAL);
-  cr_expect_eq(rg_skydns_parse_entry("/skydns/local/skydns", "/skydns/local/skydns/web/other", mine, &s),
+  cr_expect_eq(rg_skydns_parse_entry("/skydns/local/skydns", "/skydns/local/skydns/web/other", mine, &s, NULL),
                RG_EINVAL);
-  cr_expect_eq(rg_skydns_parse_entry("/skydns/local/skydns", "/skydns/local/skydns/a/web/x", mine, &s),
+  cr_expect_eq(rg_skydns_parse_entry("/skydns/local/skydns", "/skydns/local/skydns/a/web/x", mine, &s, NULL),
                RG_EINVAL);
-  cr_expect_eq(rg_skydns_parse_entry("/skydns/local/skydns", key, "not json", &s), RG_EINVAL);
-  cr_expect_eq(rg_skydns_parse_entry("/skydns/local/skydns", "/elsewhere/web/x", mine, &s), RG_EINVAL);
+  cr_expect_eq(rg_skydns_parse_entry("/skydns/local/skydns", key, "not json", &s, NULL), RG_EINVAL);
+  cr_expect_eq(rg_skydns_parse_entry("/skydns/local/skydns", "/elsewhere/web/x", mine, &s, NULL), RG_EINVAL);
+}
+
+/* A value another host nested 400,000 levels deep: refused by the JSON
+ * guard, naming its key, instead of a stack overflow in yajl_tree_free. */
+Test(skydns, a_deep_value_is_refused_naming_its_key) {
+  size_t half = 400000;
+  char *deep = malloc(2 * half + 1);
+  cr_assert_not_null(deep);
+  memset(deep, '[', half);
+  memset(deep + half, ']', half);
+  deep[2 * half] = '\0';
+  struct rg_service s;
+  char err[RG_ERRBUF] = "";
+  cr_assert_eq(rg_skydns_parse_entry("/skydns/local/skydns", "/skydns/local/skydns/web/x", deep, &s, err),
+               RG_ETOOBIG);
+  cr_assert_str_eq(err, "SkyDNS entry /skydns/local/skydns/web/x: JSON document of 800000 bytes exceeds the "
+                        "limit of 65536");
+  deep[20000] = '\0';
+  memset(deep + 10000, ']', 10000);
+  cr_assert_eq(rg_skydns_parse_entry("/skydns/local/skydns", "/skydns/local/skydns/web/x", deep, &s, err),
+               RG_EPROTO);
+  cr_assert_str_eq(err, "SkyDNS entry /skydns/local/skydns/web/x: JSON nested deeper than 64 levels");
+  free(deep);
 }
 
 Test(skydns, id_label_of_a_known_id_is_fixed) {
