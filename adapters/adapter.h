@@ -42,6 +42,7 @@ struct rg_adapter_config {
   long timeout_ms;        /* per request (ETCDCTL_COMMAND_TIMEOUT); 0: 5000 */
   long connect_timeout_ms; /* (ETCDCTL_DIAL_TIMEOUT); 0: 2000 */
   const volatile int *cancel; /* non-zero: abandon requests in flight (stopping) */
+  int max_in_flight;      /* requests in flight at once (-max-in-flight); 0: 8 */
 };
 
 struct rg_adapter {
@@ -60,6 +61,11 @@ struct rg_adapter {
   int (*register_many)(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
                        char (*errs)[RG_ERRBUF], char *err);
   int (*deregister_service)(void *state, const struct rg_service *s, char *err);
+  /* Optional (NULL: deregister_service for each). Removes svcs[0..n) (distinct
+   * services) as register_many writes: rcs[i] RG_OK, RG_ENOTFOUND (was not
+   * there: done), RG_EINVAL (refused, errs[i]) or the registry's error. */
+  int (*deregister_many)(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
+                         char (*errs)[RG_ERRBUF], char *err);
   int (*refresh)(void *state, char *err);                      /* TTL keep-alive */
   int (*list)(void *state, struct rg_service_list *out, char *err); /* for cleanup */
   /* Optional: what this instance's own writes still hold in the registry,

@@ -16,7 +16,9 @@
  * service with no check of its own gets a TTL check of cfg->ttl seconds
  * that deregisters it after max(1m, 3 x ttl) critical, so a dead host's
  * entries are reaped. Catalog mode registers no checks (nobody would run
- * them).
+ * them). Registrations, deregistrations and heartbeats of many services go
+ * out at once, up to cfg->max_in_flight requests in flight on separate
+ * connections (adapters/http_multi.h); each service gets its own outcome.
  *
  * Files: consul.c (adapter I/O), consul_body.c (request bodies, pure),
  * consul_check.c (the check object and script splitting, pure),
@@ -31,6 +33,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "adapters/adapter.h"
+#include "adapters/http_multi.h"
 
 extern const struct rg_adapter rg_adapter_consul;
 
@@ -132,6 +135,11 @@ void rg_consul_transport_free(struct rg_consul_transport *t);
 int rg_consul_transport_request(struct rg_consul_transport *t, const char *method, const char *path,
                                 const char *body, size_t body_len, long *status, struct rg_buf *resp,
                                 char *err);
+
+/* Several requests at once on separate connections (adapters/http_multi.h),
+ * at most cfg->max_in_flight in flight; the bodies go as JSON. */
+int rg_consul_transport_many(struct rg_consul_transport *t, struct rg_http_call *calls, size_t n,
+                             rg_http_judge_fn judge, void *ud, char *err);
 
 /* Where requests go, for log lines ("http://127.0.0.1:8500", "unix:/p"). */
 const char *rg_consul_transport_where(const struct rg_consul_transport *t);

@@ -6,11 +6,13 @@
 
 #include "adapters/consul.h"
 #include "adapters/http.h"
+#include "adapters/http_multi.h"
 
 #define MAX_BODY ((size_t)8 << 20)
 
 struct rg_consul_transport {
   struct rg_http *http;
+  struct rg_http_multi *multi; /* the same client, several requests at once */
 };
 
 /* A private copy of the token without trailing white space; RG_EINVAL
@@ -61,6 +63,7 @@ int rg_consul_transport_open(struct rg_consul_transport **out, const char *unix_
     rc = rg_http_open(&t->http, hosts, &o, err);
     if (rc == RG_OK && token && rg_http_set_header(t->http, "X-Consul-Token", token) != RG_OK)
       rc = rg_err(err, RG_ENOMEM, "out of memory");
+    if (rc == RG_OK) rc = rg_http_multi_open(&t->multi, t->http, cfg->max_in_flight, err);
   }
   wipe_free(token);
   if (rc) {
@@ -73,6 +76,7 @@ int rg_consul_transport_open(struct rg_consul_transport **out, const char *unix_
 
 void rg_consul_transport_free(struct rg_consul_transport *t) {
   if (t == NULL) return;
+  rg_http_multi_free(t->multi);
   rg_http_free(t->http);
   free(t);
 }
@@ -91,4 +95,9 @@ int rg_consul_transport_request(struct rg_consul_transport *t, const char *metho
   *resp = r.body;
   *status = r.status;
   return rc;
+}
+
+int rg_consul_transport_many(struct rg_consul_transport *t, struct rg_http_call *calls, size_t n,
+                             rg_http_judge_fn judge, void *ud, char *err) {
+  return rg_http_multi_perform(t->multi, calls, n, judge, ud, err);
 }

@@ -130,20 +130,82 @@ static int send_ops(struct rg_etcdkv *kv, const struct rg_etcd3_op *ops, size_t 
   return rc;
 }
 
+/* How many of ops[0..n) go into one txn: at most RG_ETCD3_TXN_MAX, no key twice. */
+static size_t txn_len(const struct rg_etcd3_op *ops, size_t n) {
+  size_t k = 0;
+  while (k < n && k < RG_ETCD3_TXN_MAX && !rg_etcd3_txn_has(ops, k, ops[k].key)) k++;
+  return k;
+}
+
+int rg_etcd3_send(struct rg_etcdkv *kv, const struct rg_etcd3_op *ops, size_t n, size_t *sent, char *err) {
+  *sent = 0;
+  while (*sent < n) {
+    size_t k = txn_len(ops + *sent, n - *sent);
+    int rc = send_ops(kv, ops + *sent, k, err);
+    if (rc) return rc;
+    *sent += k;
+  }
+  return RG_OK;
+}
+
+/* A re-put txn's answer. */
+static int judge_txn(void *ud, struct rg_http_call *c) {
+  struct rg_etcdkv *kv = ud;
+  if (c->resp.status / 100 != 2) return fail(kv, c->path, &c->resp, c->err);
+  if (rg_etcd3_parse_txn(c->resp.body.data) != RG_OK)
+    return rg_err(c->err, RG_EPROTO, "etcd %s%s: the transaction did not succeed", rg_http_endpoint(kv->http),
+                  c->path);
+  return RG_OK;
+}
+
+/* Every remembered key in txns on the current lease, the txns in flight
+ * at once (-max-in-flight). */
+static int reput_concurrent(struct rg_etcdkv *kv, char *err) {
+  size_t ntxn = (kv->n + RG_ETCD3_TXN_MAX - 1) / RG_ETCD3_TXN_MAX + 1, k = 0;
+  struct rg_etcd3_op *ops = calloc(kv->n + 1, sizeof *ops);
+  struct rg_buf *bodies = calloc(ntxn, sizeof *bodies);
+  struct rg_http_call *calls = calloc(ntxn, sizeof *calls);
+  int rc = ops && bodies && calls ? RG_OK : rg_err(err, RG_ENOMEM, "out of memory");
+  for (size_t i = 0; ops && i < kv->n; i++) ops[i] = (struct rg_etcd3_op){kv->items[i].key, kv->items[i].value};
+  for (size_t at = 0; rc == RG_OK && at < kv->n; k++) {
+    size_t len = txn_len(ops + at, kv->n - at);
+    if (k == ntxn) { /* more txns than full ones (a key twice cannot happen: one entry per id) */
+      rc = rg_err(err, RG_EPROTO, "etcd: re-put needs more txns than expected");
+      break;
+    }
+    if ((rc = rg_etcd3_txn_body(&bodies[k], ops + at, len, kv->lease)) != RG_OK) {
+      rc = rg_err(err, rc, "cannot build the re-put txn: %s", rg_strerror(rc));
+      break;
+    }
+    calls[k] = (struct rg_http_call){.method = "POST", .path = "/v3/kv/txn", .content_type = "application/json",
+                                     .body = bodies[k].data, .body_len = bodies[k].len, .after = RG_INFLIGHT_NONE};
+    at += len;
+  }
+  if (rc == RG_OK) rc = rg_http_multi_perform(kv->multi, calls, k, judge_txn, kv, err);
+  for (size_t i = 0; rc == RG_OK && i < k; i++)
+    if (calls[i].rc != RG_OK) rc = rg_err(err, calls[i].rc, "%s", calls[i].err);
+  for (size_t i = 0; bodies && i < ntxn; i++) rg_buf_free(&bodies[i]);
+  if (calls) rg_http_calls_free(calls, k);
+  free(calls);
+  free(bodies);
+  free(ops);
+  return rc;
+}
+
 /* Puts every remembered key on the current lease, up to RG_ETCD3_TXN_MAX
  * in one txn. */
 static int reput_all(struct rg_etcdkv *kv, char *err) {
-  struct rg_etcd3_op ops[RG_ETCD3_TXN_MAX];
-  size_t n = 0;
-  for (size_t i = 0; i <= kv->n; i++) {
-    const struct rg_etcdkv_entry *e = i < kv->n ? &kv->items[i] : NULL;
-    if (n > 0 && (e == NULL || n == RG_ETCD3_TXN_MAX || rg_etcd3_txn_has(ops, n, e->key))) {
-      int rc = send_ops(kv, ops, n, err);
-      if (rc) return rc;
-      n = 0;
-    }
-    if (e) ops[n++] = (struct rg_etcd3_op){e->key, e->value};
+  int rc = reput_concurrent(kv, err);
+  if (rc == RG_EAUTH && kv->user) { /* an expired token: authenticate, then one txn after the other */
+    rg_log(kv->log, RG_LOG_INFO, "etcd at %s refused our token; authenticating again", rg_http_endpoint(kv->http));
+    size_t sent = 0;
+    struct rg_etcd3_op *ops = calloc(kv->n + 1, sizeof *ops);
+    for (size_t i = 0; ops && i < kv->n; i++) ops[i] = (struct rg_etcd3_op){kv->items[i].key, kv->items[i].value};
+    rc = ops ? authenticate(kv, err) : rg_err(err, RG_ENOMEM, "out of memory");
+    if (rc == RG_OK) rc = rg_etcd3_send(kv, ops, kv->n, &sent, err);
+    free(ops);
   }
+  if (rc) return rc;
   if (kv->reput && kv->n)
     rg_log(kv->log, RG_LOG_INFO, "etcd: %zu keys written again on lease %lld", kv->n, (long long)kv->lease);
   kv->reput = false;

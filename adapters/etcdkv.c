@@ -2,6 +2,7 @@
  * to the v2/v3 halves. Owned by the adapters. */
 #include "adapters/etcdkv.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,7 @@ int rg_etcdkv_open(struct rg_etcdkv **out, int version, const struct rg_uri *uri
     return rg_err(err, RG_ENOMEM, "out of memory");
   }
   rc = rg_http_open(&kv->http, &uri->hosts, &o, err);
+  if (rc == RG_OK) rc = rg_http_multi_open(&kv->multi, kv->http, cfg->max_in_flight, err);
   if (rc == RG_OK && version == 2 && kv->user && rg_http_set_basic_auth(kv->http, kv->user, kv->password))
     rc = rg_err(err, RG_ENOMEM, "out of memory");
   if (rc) {
@@ -101,6 +103,7 @@ static void wipe(char *s) {
 
 void rg_etcdkv_close(struct rg_etcdkv *kv) {
   if (kv == NULL) return;
+  rg_http_multi_free(kv->multi);
   rg_http_free(kv->http);
   for (size_t i = 0; i < kv->n; i++) {
     free(kv->items[i].id);
@@ -254,14 +257,58 @@ static int put_many3(struct rg_etcdkv *kv, struct rg_etcdkv_item *items, size_t 
   return rc;
 }
 
+/* The index of the last item before i with the same id, or RG_INFLIGHT_NONE. */
+static size_t same_id_before(const struct rg_etcdkv_item *items, size_t i) {
+  for (size_t j = i; j-- > 0;)
+    if (strcmp(items[j].id, items[i].id) == 0) return j;
+  return RG_INFLIGHT_NONE;
+}
+
+/* v2: every item's put at once (a renamed id: the delete of its old key
+ * first, its put after it); what was written is remembered. */
+static int put_many2(struct rg_etcdkv *kv, struct rg_etcdkv_item *items, size_t n, char *err) {
+  struct rg_etcd2_op *ops = calloc(2 * n + 1, sizeof *ops);
+  size_t *put = calloc(n + 1, sizeof *put), *gone = calloc(n + 1, sizeof *gone), k = 0, added = 0;
+  int rc = ops && put && gone ? RG_OK : rg_err(err, RG_ENOMEM, "out of memory");
+  for (size_t i = 0; rc == RG_OK && i < n; i++) {
+    const struct rg_etcdkv_entry *old = rg_etcdkv_find(kv, items[i].id);
+    size_t dup = same_id_before(items, i), after = dup == RG_INFLIGHT_NONE ? RG_INFLIGHT_NONE : put[dup];
+    put[i] = gone[i] = RG_INFLIGHT_NONE;
+    items[i].err[0] = '\0';
+    if (old == NULL && dup == RG_INFLIGHT_NONE && kv->n + added++ >= RG_ETCDKV_MAX) {
+      items[i].rc = rg_err(items[i].err, RG_ETOOBIG, "too many services (more than %d) in one registry",
+                           RG_ETCDKV_MAX);
+      continue;
+    }
+    if (old && dup == RG_INFLIGHT_NONE && strcmp(old->key, items[i].key) != 0) { /* same service, new key */
+      ops[k] = (struct rg_etcd2_op){.key = old->key, .missing_ok = true, .after = RG_INFLIGHT_NONE};
+      after = gone[i] = k++;
+    }
+    ops[k] = (struct rg_etcd2_op){.key = items[i].key, .value = items[i].value, .after = after};
+    put[i] = k++;
+  }
+  if (rc == RG_OK) rg_etcd2_write_many(kv, ops, k, err);
+  int first = rc;
+  for (size_t i = 0; i < n; i++) {
+    if (rc != RG_OK) items[i].rc = rc;
+    if (rc != RG_OK || put[i] == RG_INFLIGHT_NONE) continue;
+    if (gone[i] != RG_INFLIGHT_NONE && ops[gone[i]].rc == RG_OK) forget(kv, items[i].id); /* the old key is gone */
+    items[i].rc = ops[put[i]].rc;
+    snprintf(items[i].err, sizeof items[i].err, "%s", ops[put[i]].err);
+    if (items[i].rc == RG_OK && (items[i].rc = remember(kv, items[i].id, items[i].key, items[i].value)) != RG_OK)
+      rg_err(items[i].err, items[i].rc, "cannot remember %s: %s", items[i].key, rg_strerror(items[i].rc));
+  }
+  for (size_t i = 0; rc == RG_OK && i < n; i++)
+    if (items[i].rc != RG_OK && first == RG_OK) first = rg_err(err, items[i].rc, "%s", items[i].err);
+  free(ops);
+  free(put);
+  free(gone);
+  return first;
+}
+
 int rg_etcdkv_put_many(struct rg_etcdkv *kv, struct rg_etcdkv_item *items, size_t n, char *err) {
-  if (kv->version == 3) return put_many3(kv, items, n, err);
-  int rc = RG_OK;
-  size_t i = 0;
-  for (; rc == RG_OK && i < n; i++)
-    rc = items[i].rc = rg_etcdkv_put(kv, items[i].id, items[i].key, items[i].value, err);
-  for (; i < n; i++) items[i].rc = rc;
-  return rc;
+  for (size_t i = 0; i < n; i++) items[i].err[0] = '\0';
+  return kv->version == 3 ? put_many3(kv, items, n, err) : put_many2(kv, items, n, err);
 }
 
 int rg_etcdkv_register(struct rg_etcdkv *kv, rg_etcdkv_entry_fn entry, void *ud, const struct rg_service *s,
@@ -286,13 +333,18 @@ int rg_etcdkv_register_many(struct rg_etcdkv *kv, rg_etcdkv_entry_fn entry, void
     if ((rcs[i] = rc) != RG_OK) continue; /* nothing is sent after a failure here */
     rcs[i] = entry(ud, svcs[i], &bufs[2 * i], &bufs[2 * i + 1], errs[i]);
     if (rcs[i] == RG_OK)
-      items[m++] = (struct rg_etcdkv_item){svcs[i]->id, bufs[2 * i].data, bufs[2 * i + 1].data, RG_OK};
+      items[m++] = (struct rg_etcdkv_item){.id = svcs[i]->id, .key = bufs[2 * i].data, .value = bufs[2 * i + 1].data};
     else if (rcs[i] != RG_EINVAL) rc = rg_err(err, rcs[i], "%s", errs[i]);
   }
   bool sent = rc == RG_OK;
   if (sent) rc = rg_etcdkv_put_many(kv, items, m, err);
   for (size_t i = 0, j = 0; i < n; i++) /* the accepted services, in order, are the items */
-    if (rcs[i] == RG_OK) rcs[i] = sent ? items[j++].rc : rc;
+    if (rcs[i] == RG_OK && sent) {
+      snprintf(errs[i], RG_ERRBUF, "%s", items[j].err);
+      rcs[i] = items[j++].rc;
+    } else if (rcs[i] == RG_OK) {
+      rcs[i] = rc;
+    }
   for (size_t i = 0; bufs && i < 2 * n; i++) rg_buf_free(&bufs[i]);
   free(bufs);
   free(items);
@@ -321,4 +373,81 @@ int rg_etcdkv_own_keys(struct rg_etcdkv *kv, struct rg_strlist *keys, char *err)
 int rg_etcdkv_refresh(struct rg_etcdkv *kv, char *err) {
   if (kv->ttl <= 0) return RG_OK;
   return kv->version == 3 ? rg_etcd3_refresh(kv, err) : rg_etcd2_refresh(kv, err);
+}
+
+/* v2: every delete at once (a renamed id: its old key first); rcs/errs as
+ * rg_etcdkv_deregister_many gives them for the accepted services (rcs[i]
+ * RG_OK on entry). */
+static void delete_many2(struct rg_etcdkv *kv, const struct rg_service *const *svcs, const struct rg_buf *keys,
+                         size_t n, int *rcs, char (*errs)[RG_ERRBUF], char *err) {
+  struct rg_etcd2_op *ops = calloc(2 * n + 1, sizeof *ops);
+  size_t *del = calloc(n + 1, sizeof *del), k = 0;
+  for (size_t i = 0; ops && del && i < n; i++) {
+    if (rcs[i] != RG_OK) continue;
+    const struct rg_etcdkv_entry *old = rg_etcdkv_find(kv, svcs[i]->id);
+    size_t after = RG_INFLIGHT_NONE;
+    if (old && strcmp(old->key, keys[i].data) != 0) {
+      ops[k] = (struct rg_etcd2_op){.key = old->key, .missing_ok = true, .after = RG_INFLIGHT_NONE};
+      after = k++;
+    }
+    ops[k] = (struct rg_etcd2_op){.key = keys[i].data, .after = after};
+    del[i] = k++;
+  }
+  if (ops && del) rg_etcd2_write_many(kv, ops, k, err);
+  for (size_t i = 0; i < n; i++) {
+    if (rcs[i] != RG_OK) continue;
+    if (ops == NULL || del == NULL) {
+      rcs[i] = rg_err(errs[i], RG_ENOMEM, "out of memory");
+      continue;
+    }
+    rcs[i] = ops[del[i]].rc;
+    snprintf(errs[i], RG_ERRBUF, "%s", ops[del[i]].err);
+    if (rcs[i] == RG_OK || rcs[i] == RG_ENOTFOUND) forget(kv, svcs[i]->id);
+  }
+  free(ops);
+  free(del);
+}
+
+/* v3: every delete in txns (a renamed id: its old key too). */
+static void delete_many3(struct rg_etcdkv *kv, const struct rg_service *const *svcs, const struct rg_buf *keys,
+                         size_t n, int *rcs, char *err) {
+  struct rg_etcd3_op *ops = calloc(2 * n + 1, sizeof *ops);
+  size_t *last = calloc(n + 1, sizeof *last), k = 0, sent = 0;
+  for (size_t i = 0; ops && last && i < n; i++) {
+    if (rcs[i] != RG_OK) continue;
+    const struct rg_etcdkv_entry *old = rg_etcdkv_find(kv, svcs[i]->id);
+    if (old && strcmp(old->key, keys[i].data) != 0) ops[k++] = (struct rg_etcd3_op){old->key, NULL};
+    ops[k] = (struct rg_etcd3_op){keys[i].data, NULL};
+    last[i] = k++;
+  }
+  int rc = ops && last ? rg_etcd3_send(kv, ops, k, &sent, err) : rg_err(err, RG_ENOMEM, "out of memory");
+  for (size_t i = 0; i < n; i++) {
+    if (rcs[i] != RG_OK) continue;
+    if (rc != RG_OK && (last == NULL || last[i] >= sent)) {
+      rcs[i] = rc; /* message in err */
+      continue;
+    }
+    forget(kv, svcs[i]->id);
+  }
+  free(ops);
+  free(last);
+}
+
+int rg_etcdkv_deregister_many(struct rg_etcdkv *kv, rg_etcdkv_key_fn key, void *ud,
+                              const struct rg_service *const *svcs, size_t n, int *rcs, char (*errs)[RG_ERRBUF],
+                              char *err) {
+  struct rg_buf *keys = calloc(n ? n : 1, sizeof *keys);
+  for (size_t i = 0; i < n; i++) {
+    errs[i][0] = '\0';
+    rcs[i] = keys ? key(ud, svcs[i], &keys[i], errs[i]) : rg_err(errs[i], RG_ENOMEM, "out of memory");
+  }
+  if (keys && kv->version == 3) delete_many3(kv, svcs, keys, n, rcs, err);
+  else if (keys) delete_many2(kv, svcs, keys, n, rcs, errs, err);
+  int first = RG_OK;
+  for (size_t i = 0; i < n && first == RG_OK; i++)
+    if (rcs[i] != RG_OK && rcs[i] != RG_EINVAL && rcs[i] != RG_ENOTFOUND)
+      first = errs[i][0] ? rg_err(err, rcs[i], "%s", errs[i]) : rcs[i];
+  for (size_t i = 0; keys && i < n; i++) rg_buf_free(&keys[i]);
+  free(keys);
+  return first;
 }

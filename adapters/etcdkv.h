@@ -28,6 +28,7 @@
 
 #include "adapters/adapter.h"
 #include "adapters/http.h"
+#include "adapters/http_multi.h"
 
 #define RG_ETCDKV_MAX 100000
 
@@ -40,6 +41,7 @@ struct rg_etcdkv_entry {
 struct rg_etcdkv {
   int version; /* 2 or 3 */
   struct rg_http *http;
+  struct rg_http_multi *multi; /* the same client, several requests at once (v2; v3 re-put) */
   long ttl;
   const struct rg_log *log;
   struct rg_etcdkv_entry *items; /* sorted by id */
@@ -62,14 +64,18 @@ int rg_etcdkv_put(struct rg_etcdkv *kv, const char *id, const char *key, const c
 /* One entry of rg_etcdkv_put_many; the strings are borrowed. */
 struct rg_etcdkv_item {
   const char *id, *key, *value;
-  int rc; /* out: this put's outcome */
+  int rc;              /* out: this put's outcome */
+  char err[RG_ERRBUF]; /* out: its own message when it failed alone (v2), else "" */
 };
 /* Puts every item as rg_etcdkv_put puts one (what is remembered included),
- * in as few requests as the version allows: v3 sends txns of up to
+ * in as few round trips as the version allows: v3 sends txns of up to
  * RG_ETCD3_TXN_MAX ops, a renamed id's old key deleted in the same txn as
- * its new key; v2 puts one key at a time. The first failure ends the call:
- * its item and every later one get its code (message in err); the items
- * written before keep RG_OK. Returns RG_OK or that code. */
+ * its new key, and the first failure ends the call: its item and every
+ * later one get its code (message in err), the items written before keep
+ * RG_OK. v2 sends one request per key, up to -max-in-flight at once (a
+ * renamed id: the delete of its old key, then the put of its new one), and
+ * each item gets its own outcome (message in its err; the first failure's
+ * also in err). Returns RG_OK or the first failure's code. */
 int rg_etcdkv_put_many(struct rg_etcdkv *kv, struct rg_etcdkv_item *items, size_t n, char *err);
 
 /* An adapter's key and value of s (appended to key and value), or its
@@ -86,6 +92,15 @@ int rg_etcdkv_register_many(struct rg_etcdkv *kv, rg_etcdkv_entry_fn entry, void
                             char *err);
 /* Deletes key and forgets id. RG_ENOTFOUND when the key was not there. */
 int rg_etcdkv_delete(struct rg_etcdkv *kv, const char *id, const char *key, char *err);
+/* An adapter's key of s (appended), or its refusal (RG_EINVAL, err says why). */
+typedef int (*rg_etcdkv_key_fn)(void *ud, const struct rg_service *s, struct rg_buf *key, char *err);
+/* deregister_many (adapter.h) of an adapter over the store: key for each
+ * service, then every delete at once: v3 in txns of up to RG_ETCD3_TXN_MAX
+ * deletes (a missing key is a success), v2 up to -max-in-flight requests in
+ * flight (RG_ENOTFOUND for a key that was not there). */
+int rg_etcdkv_deregister_many(struct rg_etcdkv *kv, rg_etcdkv_key_fn key, void *ud,
+                              const struct rg_service *const *svcs, size_t n, int *rcs, char (*errs)[RG_ERRBUF],
+                              char *err);
 /* Appends every (key, value) under prefix (a key prefix, e.g. "/services/"). */
 int rg_etcdkv_list(struct rg_etcdkv *kv, const char *prefix, struct rg_kvlist *out, char *err);
 int rg_etcdkv_refresh(struct rg_etcdkv *kv, char *err);
@@ -115,6 +130,22 @@ int rg_etcd2_put(struct rg_etcdkv *kv, const char *key, const char *value, char 
 int rg_etcd2_delete(struct rg_etcdkv *kv, const char *key, char *err);
 int rg_etcd2_list(struct rg_etcdkv *kv, const char *prefix, struct rg_kvlist *out, char *err);
 int rg_etcd2_refresh(struct rg_etcdkv *kv, char *err);
+/* v2 requests at once (adapters/http_multi.h): a put of key = value with
+ * the TTL, a delete of key (value NULL) or, with refresh, a TTL re-arm of
+ * key. An op naming an earlier one in `after` goes only once that one
+ * succeeded; missing_ok makes a 404 a success. */
+struct rg_etcd2_op {
+  const char *key, *value;
+  bool refresh, missing_ok;
+  size_t after;        /* RG_INFLIGHT_NONE, or an earlier index */
+  int rc;              /* out; RG_ENOTFOUND for a 404 without missing_ok */
+  char err[RG_ERRBUF]; /* out */
+};
+int rg_etcd2_write_many(struct rg_etcdkv *kv, struct rg_etcd2_op *ops, size_t n, char *err);
+/* v3: ops (deletes, or puts on the current lease) in txns of up to RG_ETCD3_TXN_MAX, one after the other;
+ * the first failure ends the call. *sent: how many ops (from the first)
+ * were written. */
+int rg_etcd3_send(struct rg_etcdkv *kv, const struct rg_etcd3_op *ops, size_t n, size_t *sent, char *err);
 
 /* Maps an HTTP status to an RG_E* code: 401/403 RG_EAUTH, 404
  * RG_ENOTFOUND, 408/429/5xx RG_EAGAIN, else RG_EPROTO. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adapters/http_xfer.h"
 #include "registrator/curlerr.h"
 
 struct header {
@@ -13,7 +14,7 @@ struct header {
 };
 
 struct rg_http {
-  CURL *curl;
+  struct rg_http_xfer x; /* the blocking requests' own transfer */
   struct rg_strlist endpoints; /* base URLs */
   size_t current;
   struct header *headers;
@@ -28,17 +29,14 @@ struct rg_http {
   char *unix_shown;     /* "unix://<path>", for messages */
   const volatile int *cancel;
   const struct rg_log *log;
-  char curl_err[CURL_ERROR_SIZE];
-  /* per request */
-  struct rg_buf *sink;
-  bool overflow;
+  char *user, *password; /* basic auth (NULL user: none); wiped */
 };
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud) {
-  struct rg_http *h = ud;
+  struct rg_http_xfer *x = ud;
   size_t n = size * nmemb;
-  if (rg_buf_append(h->sink, data, n) != RG_OK) {
-    h->overflow = true;
+  if (rg_buf_append(x->sink, data, n) != RG_OK) {
+    x->overflow = true;
     return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
   }
   return n;
@@ -112,7 +110,7 @@ int rg_http_open(struct rg_http **out, const struct rg_strlist *hosts, const str
     rc = RG_ENOMEM;
   for (size_t i = 0; rc == RG_OK && !o->unix_socket && i < hosts->n; i++)
     rc = add_endpoint(h, hosts->items[i], o->default_port);
-  if (rc == RG_OK && (h->curl = curl_easy_init()) == NULL) rc = RG_ENOMEM;
+  if (rc == RG_OK && (h->x.curl = curl_easy_init()) == NULL) rc = RG_ENOMEM;
   if (rc) {
     rg_http_free(h);
     return rg_err(err, rc, "cannot set up the HTTP client: %s", rg_strerror(rc));
@@ -121,9 +119,16 @@ int rg_http_open(struct rg_http **out, const struct rg_strlist *hosts, const str
   return RG_OK;
 }
 
+static void wipe(char *s) {
+  if (s) memset(s, 0, strlen(s));
+  free(s);
+}
+
 void rg_http_free(struct rg_http *h) {
   if (h == NULL) return;
-  if (h->curl) curl_easy_cleanup(h->curl);
+  rg_http_xfer_free(&h->x);
+  free(h->user);
+  wipe(h->password);
   for (size_t i = 0; i < h->nheaders; i++) {
     free(h->headers[i].name);
     if (h->headers[i].line) memset(h->headers[i].line, 0, strlen(h->headers[i].line));
@@ -173,17 +178,17 @@ int rg_http_set_header(struct rg_http *h, const char *name, const char *value) {
 }
 
 int rg_http_set_basic_auth(struct rg_http *h, const char *user, const char *password) {
-  if (user == NULL) {
-    curl_easy_setopt(h->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_NONE);
-    curl_easy_setopt(h->curl, CURLOPT_USERNAME, NULL);
-    curl_easy_setopt(h->curl, CURLOPT_PASSWORD, NULL);
-    return RG_OK;
-  }
-  if (curl_easy_setopt(h->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) != CURLE_OK ||
-      curl_easy_setopt(h->curl, CURLOPT_USERNAME, user) != CURLE_OK ||
-      curl_easy_setopt(h->curl, CURLOPT_PASSWORD, password ? password : "") != CURLE_OK)
+  char *u = user ? rg_strdup(user) : NULL, *p = user ? rg_strdup(password ? password : "") : NULL;
+  if (user && (u == NULL || p == NULL)) {
+    free(u);
+    free(p);
     return RG_ENOMEM;
-  return RG_OK;
+  }
+  free(h->user);
+  wipe(h->password);
+  h->user = u;
+  h->password = p;
+  return RG_OK; /* set on each transfer by set_common */
 }
 
 const char *rg_http_endpoint(const struct rg_http *h) { return shown(h, h->current); }
@@ -209,12 +214,15 @@ static int build_slist(struct rg_http *h) {
 }
 
 /* Options that do not change between requests. */
-static void set_common(struct rg_http *h) {
-  CURL *c = h->curl;
+static void set_common(struct rg_http *h, struct rg_http_xfer *x) {
+  CURL *c = x->curl;
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->curl_err);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->curl_err);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+  curl_easy_setopt(c, CURLOPT_HTTPAUTH, h->user ? (long)CURLAUTH_BASIC : (long)CURLAUTH_NONE);
+  curl_easy_setopt(c, CURLOPT_USERNAME, h->user);
+  curl_easy_setopt(c, CURLOPT_PASSWORD, h->password);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->timeout_ms);
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -240,19 +248,22 @@ static void set_common(struct rg_http *h) {
   }
 }
 
-/* One attempt against endpoint i. RG_OK when a response arrived. */
-static int attempt(struct rg_http *h, size_t i, const char *method, const char *path, const char *ctype,
-                   const char *body, size_t body_len, struct rg_http_response *resp, struct rg_buf *why) {
-  CURL *c = h->curl;
+int rg_http_xfer_setup(struct rg_http *h, struct rg_http_xfer *x, size_t i, const char *method, const char *path,
+                       const char *ctype, const char *body, size_t body_len, struct rg_http_response *resp) {
+  if (x->curl == NULL && (x->curl = curl_easy_init()) == NULL) return RG_ENOMEM;
+  if (build_slist(h) != RG_OK) return RG_ENOMEM;
+  set_common(h, x);
+  CURL *c = x->curl;
   struct rg_buf url = {0};
   if (rg_buf_printf(&url, "%s%s", h->endpoints.items[i], path) != RG_OK) return RG_ENOMEM;
   rg_buf_free(&resp->body);
   resp->body.max = h->max_body;
   resp->status = 0;
-  h->sink = &resp->body;
-  h->overflow = false;
-  h->curl_err[0] = '\0';
-  curl_easy_setopt(c, CURLOPT_URL, url.data);
+  x->sink = &resp->body;
+  x->overflow = false;
+  x->curl_err[0] = '\0';
+  curl_easy_setopt(c, CURLOPT_URL, url.data); /* curl copies it */
+  rg_buf_free(&url);
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
   if (body != NULL) {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -275,16 +286,21 @@ static int attempt(struct rg_http *h, size_t i, const char *method, const char *
       ct = l;
     }
     rg_buf_free(&line);
-    if (ct == NULL) {
-      rg_buf_free(&url);
-      return RG_ENOMEM;
-    }
+    if (ct == NULL) return RG_ENOMEM;
   }
+  curl_slist_free_all(x->ct);
+  x->ct = ct;
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, ct ? ct : h->slist);
-  CURLcode cc = curl_easy_perform(c);
+  return RG_OK;
+}
+
+int rg_http_xfer_finish(struct rg_http *h, struct rg_http_xfer *x, size_t i, CURLcode cc,
+                        struct rg_http_response *resp, struct rg_buf *why) {
+  CURL *c = x->curl;
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, h->slist);
-  curl_slist_free_all(ct);
-  h->sink = NULL;
+  curl_slist_free_all(x->ct);
+  x->ct = NULL;
+  x->sink = NULL;
   int rc = RG_OK;
   if (cc == CURLE_OK) {
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
@@ -292,7 +308,7 @@ static int attempt(struct rg_http *h, size_t i, const char *method, const char *
       rg_buf_printf(why, "%s%s: HTTP %ld", why->len ? "; " : "", shown(h, i), resp->status);
       rc = RG_EAGAIN;
     }
-  } else if (h->overflow) {
+  } else if (x->overflow) {
     rg_buf_printf(why, "%s%s: response body larger than %zu bytes", why->len ? "; " : "", shown(h, i),
                   h->max_body);
     rc = RG_ETOOBIG;
@@ -301,18 +317,41 @@ static int attempt(struct rg_http *h, size_t i, const char *method, const char *
     rc = RG_ESTOPPED;
   } else { /* any endpoint failure tries the next endpoint */
     struct rg_net_error ne;
-    rg_curl_classify(c, cc, h->curl_err, h->unix_path != NULL, &ne);
+    rg_curl_classify(c, cc, x->curl_err, h->unix_path != NULL, &ne);
     rg_buf_printf(why, "%s%s: %s: %s", why->len ? "; " : "", shown(h, i), rg_net_failure_name(ne.kind), ne.detail);
     rc = RG_ECONNECT;
   }
-  rg_buf_free(&url);
   return rc;
+}
+
+void rg_http_xfer_free(struct rg_http_xfer *x) {
+  if (x->curl) curl_easy_cleanup(x->curl);
+  curl_slist_free_all(x->ct);
+  x->curl = NULL;
+  x->ct = NULL;
+}
+
+size_t rg_http_endpoint_count(const struct rg_http *h) { return h->endpoints.n; }
+size_t rg_http_current(const struct rg_http *h) { return h->current; }
+bool rg_http_cancelled(const struct rg_http *h) { return h->cancel && *h->cancel; }
+const char *rg_http_endpoint_name(const struct rg_http *h, size_t i) { return shown(h, i); }
+
+void rg_http_use(struct rg_http *h, size_t i, const char *failed) {
+  if (i != h->current)
+    rg_log(h->log, RG_LOG_WARN, "now using endpoint %s (failed: %s)", shown(h, i), failed ? failed : "?");
+  h->current = i;
+}
+
+/* One attempt against endpoint i. RG_OK when a response arrived. */
+static int attempt(struct rg_http *h, size_t i, const char *method, const char *path, const char *ctype,
+                   const char *body, size_t body_len, struct rg_http_response *resp, struct rg_buf *why) {
+  int rc = rg_http_xfer_setup(h, &h->x, i, method, path, ctype, body, body_len, resp);
+  if (rc) return rc;
+  return rg_http_xfer_finish(h, &h->x, i, curl_easy_perform(h->x.curl), resp, why);
 }
 
 int rg_http_request(struct rg_http *h, const char *method, const char *path, const char *content_type,
                     const char *body, size_t body_len, struct rg_http_response *resp, char *err) {
-  if (build_slist(h) != RG_OK) return rg_err(err, RG_ENOMEM, "out of memory");
-  set_common(h);
   struct rg_buf why = {.max = RG_ERRBUF};
   int rc = RG_ECONNECT;
   size_t n = h->endpoints.n, start = h->current;
@@ -321,9 +360,7 @@ int rg_http_request(struct rg_http *h, const char *method, const char *path, con
     rc = attempt(h, i, method, path, content_type, body, body_len, resp, &why);
     if (rc == RG_ENOMEM || rc == RG_ETOOBIG || rc == RG_ESTOPPED) break;
     if (rc == RG_OK) {
-      if (i != h->current)
-        rg_log(h->log, RG_LOG_WARN, "now using endpoint %s (failed: %s)", shown(h, i), why.data);
-      h->current = i;
+      rg_http_use(h, i, why.data);
       break;
     }
     if (k + 1 < n)

@@ -96,6 +96,17 @@ int rg_kvshell_deregister(void *state, const struct rg_service *s, char *err) {
   return rc;
 }
 
+/* rg_etcdkv_key_fn: key_of. */
+static int key_fn(void *state, const struct rg_service *s, struct rg_buf *key, char *err) {
+  return key_of(state, s, key, err);
+}
+
+int rg_kvshell_deregister_many(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
+                               char (*errs)[RG_ERRBUF], char *err) {
+  struct kvshell *k = state;
+  return rg_etcdkv_deregister_many(k->kv, key_fn, k, svcs, n, rcs, errs, err);
+}
+
 int rg_kvshell_refresh(void *state, char *err) {
   struct kvshell *k = state;
   return rg_etcdkv_refresh(k->kv, err);

@@ -39,6 +39,8 @@ int rg_kvshell_register(void *state, const struct rg_service *s, char *err);
 int rg_kvshell_register_many(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
                              char (*errs)[RG_ERRBUF], char *err);
 int rg_kvshell_deregister(void *state, const struct rg_service *s, char *err);
+int rg_kvshell_deregister_many(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
+                               char (*errs)[RG_ERRBUF], char *err);
 int rg_kvshell_refresh(void *state, char *err);
 /* Every entry of the layout under the prefix (for -cleanup). */
 int rg_kvshell_list(void *state, struct rg_service_list *out, char *err);
@@ -52,7 +54,8 @@ void rg_kvshell_close(void *state);
   {                                                                                                 \
     .name = (name_), .schemes = (schemes_), .open = (open_), .ping = rg_kvshell_ping,              \
     .register_service = rg_kvshell_register, .register_many = rg_kvshell_register_many,             \
-    .deregister_service = rg_kvshell_deregister, .refresh = rg_kvshell_refresh,                     \
+    .deregister_service = rg_kvshell_deregister, .deregister_many = rg_kvshell_deregister_many,     \
+    .refresh = rg_kvshell_refresh,                                                                  \
     .list = rg_kvshell_list, .list_own = rg_kvshell_list_own, .close = rg_kvshell_close,            \
   }
 

@@ -28,6 +28,7 @@ struct rg_docker {
   long connect_ms, request_ms;
   char version[16]; /* negotiated, "" until pinged */
   char server_version[16];
+  char swarm_status[24]; /* the last ping's Swarm header, "" without one */
   const volatile int *cancel; /* non-zero: abandon the request in flight */
   char curl_err[CURL_ERROR_SIZE];
 };
@@ -283,6 +284,7 @@ struct sink {
   struct rg_buf body;
   bool too_big;
   char api_version[16]; /* from the Api-Version header */
+  char swarm[24];       /* from the Swarm header */
 };
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud) {
@@ -296,19 +298,24 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud) {
   return n;
 }
 
+/* Copies the value of header `name` (lower-case, with the colon) from the
+ * header line data (n bytes) into dst, trimmed and truncated. */
+static void header_value(const char *data, size_t n, const char *name, char *dst, size_t dstsize) {
+  size_t nlen = strlen(name);
+  if (n <= nlen || strncasecmp(data, name, nlen) != 0) return;
+  size_t i = nlen, end = n;
+  while (i < end && (data[i] == ' ' || data[i] == '\t')) i++;
+  while (end > i && (data[end - 1] == '\r' || data[end - 1] == '\n' || data[end - 1] == ' ')) end--;
+  size_t len = end - i < dstsize - 1 ? end - i : dstsize - 1;
+  memcpy(dst, data + i, len);
+  dst[len] = '\0';
+}
+
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ud) {
   struct sink *s = ud;
   size_t n = size * nmemb;
-  static const char name[] = "api-version:";
-  if (n > sizeof name - 1 && strncasecmp(data, name, sizeof name - 1) == 0) {
-    size_t i = sizeof name - 1, end = n;
-    while (i < end && (data[i] == ' ' || data[i] == '\t')) i++;
-    while (end > i && (data[end - 1] == '\r' || data[end - 1] == '\n' || data[end - 1] == ' '))
-      end--;
-    size_t len = end - i < sizeof s->api_version - 1 ? end - i : sizeof s->api_version - 1;
-    memcpy(s->api_version, data + i, len);
-    s->api_version[len] = '\0';
-  }
+  header_value(data, n, "api-version:", s->api_version, sizeof s->api_version);
+  header_value(data, n, "swarm:", s->swarm, sizeof s->swarm);
   return n;
 }
 
@@ -378,6 +385,7 @@ int rg_docker_ping(struct rg_docker *d, char *err) {
   int rc = get(d, "/_ping", ERR_BODY_MAX, true, &s, &status, "ping", err);
   if (rc == RG_OK && status != 200)
     rc = rg_docker_http_error(d, d->h, status, s.body.data, s.body.len, "ping", err);
+  if (rc == RG_OK) snprintf(d->swarm_status, sizeof d->swarm_status, "%s", s.swarm);
   if (rc == RG_OK) {
     const char *server = s.api_version[0] ? s.api_version : RG_DOCKER_API_FALLBACK;
     long maj, min;
@@ -418,20 +426,34 @@ int rg_docker_setup_easy(struct rg_docker *d, CURL *h, const char *path, char *e
   return RG_OK;
 }
 
-/* GET /v<version><path> with a 200 answer into s->body (caller frees). */
-static int get_ok(struct rg_docker *d, const char *path, size_t max, const char *what,
-                  struct sink *s, char *err) {
+int rg_docker_get(struct rg_docker *d, const char *path, size_t max, const char *what,
+                  struct rg_buf *body, long *status, char *err) {
   int rc = ensure_version(d, err);
   if (rc) return rc;
   struct rg_buf vpath = {0};
+  struct sink s = {0};
   if (rg_buf_printf(&vpath, "/v%s%s", d->version, path))
     return rg_err(err, RG_ENOMEM, "out of memory");
-  long status = 0;
-  rc = get(d, vpath.data, max, false, s, &status, what, err);
+  rc = get(d, vpath.data, max, false, &s, status, what, err);
   rg_buf_free(&vpath);
-  if (rc == RG_OK && status != 200)
-    rc = rg_docker_http_error(d, d->h, status, s->body.data, s->body.len, what, err);
+  if (rc == RG_OK && *status != 200)
+    rc = rg_docker_http_error(d, d->h, *status, s.body.data, s.body.len, what, err);
+  if (rc == RG_OK && s.body.data == NULL) rc = rg_buf_append(&s.body, "", 0);
+  if (rc == RG_OK) {
+    *body = s.body;
+    return RG_OK;
+  }
+  rg_buf_free(&s.body);
   return rc;
+}
+
+const char *rg_docker_swarm_status(const struct rg_docker *d) { return d->swarm_status; }
+
+/* GET /v<version><path> with a 200 answer into s->body (caller frees). */
+static int get_ok(struct rg_docker *d, const char *path, size_t max, const char *what,
+                  struct sink *s, char *err) {
+  long status = 0;
+  return rg_docker_get(d, path, max, what, &s->body, &status, err);
 }
 
 /* GET /v<version><path>; 200 with a JSON body -> *root, pruned to the keep

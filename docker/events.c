@@ -261,6 +261,12 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *ud) {
 
 int rg_docker_events_open(struct rg_docker *d, const char *since, struct rg_event_parser *p,
                           struct rg_docker_stream **out, char *err) {
+  return rg_docker_events_open_filter(d, RG_DOCKER_EVENTS_FILTER, since, p, out, err);
+}
+
+int rg_docker_events_open_filter(struct rg_docker *d, const char *filter, const char *since,
+                                 struct rg_event_parser *p, struct rg_docker_stream **out,
+                                 char *err) {
   *out = NULL;
   struct rg_docker_stream *s = calloc(1, sizeof *s);
   if (s == NULL) return rg_err(err, RG_ENOMEM, "out of memory");
@@ -271,7 +277,7 @@ int rg_docker_events_open(struct rg_docker *d, const char *since, struct rg_even
   char *filters = NULL, *esc_since = NULL;
   int rc = RG_OK;
   if ((s->h = curl_easy_init()) == NULL ||
-      (filters = curl_easy_escape(s->h, RG_DOCKER_EVENTS_FILTER, 0)) == NULL ||
+      (filters = curl_easy_escape(s->h, filter, 0)) == NULL ||
       (since && (esc_since = curl_easy_escape(s->h, since, 0)) == NULL) ||
       rg_buf_printf(&path, "/events?filters=%s%s%s", filters, since ? "&since=" : "",
                     since ? esc_since : ""))

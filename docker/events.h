@@ -81,6 +81,14 @@ void rg_event_parser_free(struct rg_event_parser *p);
   "{\"type\":[\"container\"],\"event\":[\"start\",\"die\",\"died\",\"pause\"," \
   "\"unpause\",\"health_status\",\"destroy\",\"remove\",\"rename\",\"create\"]}"
 
+/* The same plus swarm service events (create, update, remove; README
+ * "Swarm mode"), for an engine in a swarm. A container's `update` (docker
+ * update) also passes and is ignored. */
+#define RG_DOCKER_EVENTS_FILTER_SWARM                                         \
+  "{\"type\":[\"container\",\"service\"],\"event\":[\"start\",\"die\"," \
+  "\"pause\",\"unpause\",\"health_status\",\"destroy\",\"rename\",\"create\"," \
+  "\"update\",\"remove\"]}"
+
 struct rg_docker_stream;
 
 /* Builds (does not start) GET /v<api>/events?filters=<RG_DOCKER_EVENTS_FILTER>
@@ -92,6 +100,12 @@ struct rg_docker_stream;
  * rg_docker_stream_free(). Reset p before reusing it on a new stream. */
 int rg_docker_events_open(struct rg_docker *d, const char *since, struct rg_event_parser *p,
                           struct rg_docker_stream **out, char *err);
+
+/* rg_docker_events_open with another filter (a JSON object as Docker's
+ * `filters` parameter takes it; borrowed for the call). */
+int rg_docker_events_open_filter(struct rg_docker *d, const char *filter, const char *since,
+                                 struct rg_event_parser *p, struct rg_docker_stream **out,
+                                 char *err);
 
 /* The stream's easy handle, to add to the caller's multi handle. Borrowed:
  * remove it from the multi handle before rg_docker_stream_free(). */

@@ -17,7 +17,7 @@
 #include "docker/client.h"
 #include "docker/container.h"
 #include "docker/jsonprune.h"
-#include "registrator/json.h"
+#include "docker/jsonread.h"
 
 /* Every member parse_root() and its helpers read; keep in step with them. */
 static const char *const inspect_keep[] = {
@@ -42,17 +42,7 @@ static const char *const inspect_keep[] = {
 
 /* ---- small readers over the (pruned) tree ---- */
 
-/* The member key of obj, or NULL when absent or JSON null. */
-static yajl_val member(yajl_val obj, const char *key) {
-  if (!YAJL_IS_OBJECT(obj)) return NULL;
-  for (size_t i = 0; i < obj->u.object.len; i++) {
-    if (strcmp(obj->u.object.keys[i], key) == 0) {
-      yajl_val v = obj->u.object.values[i];
-      return YAJL_IS_NULL(v) ? NULL : v;
-    }
-  }
-  return NULL;
-}
+static yajl_val member(yajl_val obj, const char *key) { return rg_json_member(obj, key); }
 
 /* *out = member key of parent when it is an object (NULL when absent/null). */
 static int get_object(yajl_val parent, const char *key, const char *path, bool required,
@@ -84,47 +74,13 @@ static int get_string(yajl_val parent, const char *key, const char *path, const 
 /* ---- Config.Env and Config.Labels ---- */
 
 static int parse_env(yajl_val config, struct rg_kvlist *env, char *err) {
-  yajl_val v = member(config, "Env");
-  if (v == NULL) return RG_OK;
-  if (!YAJL_IS_ARRAY(v)) return rg_err(err, RG_EPROTO, "inspect: Config.Env is not an array");
-  if (v->u.array.len > RG_CONTAINER_MAX_ENTRIES)
-    return rg_err(err, RG_ETOOBIG, "inspect: Config.Env has %zu items (limit %d)", v->u.array.len,
-                  RG_CONTAINER_MAX_ENTRIES);
-  for (size_t i = 0; i < v->u.array.len; i++) {
-    const char *item = YAJL_GET_STRING(v->u.array.values[i]);
-    if (item == NULL) return rg_err(err, RG_EPROTO, "inspect: Config.Env[%zu] is not a string", i);
-    size_t n = strlen(item);
-    if (n > RG_CONTAINER_MAX_ENTRY)
-      return rg_err(err, RG_ETOOBIG, "inspect: Config.Env[%zu] is %zu bytes (limit %d)", i, n,
-                    RG_CONTAINER_MAX_ENTRY);
-    const char *eq = strchr(item, '=');
-    char *key = rg_strndup(item, eq ? (size_t)(eq - item) : n);
-    int rc = key ? rg_kvlist_add(env, key, eq ? eq + 1 : "") : RG_ENOMEM;
-    free(key);
-    if (rc) return rg_err(err, rc, "inspect: out of memory");
-  }
-  return RG_OK;
+  return rg_json_read_env(member(config, "Env"), "inspect", "Config.Env", RG_CONTAINER_MAX_ENTRIES,
+                          RG_CONTAINER_MAX_ENTRY, env, err);
 }
 
 static int parse_labels(yajl_val config, struct rg_kvlist *labels, char *err) {
-  yajl_val v = member(config, "Labels");
-  if (v == NULL) return RG_OK;
-  if (!YAJL_IS_OBJECT(v)) return rg_err(err, RG_EPROTO, "inspect: Config.Labels is not an object");
-  if (v->u.object.len > RG_CONTAINER_MAX_ENTRIES)
-    return rg_err(err, RG_ETOOBIG, "inspect: Config.Labels has %zu keys (limit %d)",
-                  v->u.object.len, RG_CONTAINER_MAX_ENTRIES);
-  for (size_t i = 0; i < v->u.object.len; i++) {
-    const char *key = v->u.object.keys[i];
-    const char *value = YAJL_GET_STRING(v->u.object.values[i]);
-    if (value == NULL)
-      return rg_err(err, RG_EPROTO, "inspect: Config.Labels[\"%.64s\"] is not a string", key);
-    size_t n = strlen(key) + strlen(value);
-    if (n > RG_CONTAINER_MAX_ENTRY)
-      return rg_err(err, RG_ETOOBIG, "inspect: Config.Labels[\"%.64s\"] is %zu bytes (limit %d)",
-                    key, n, RG_CONTAINER_MAX_ENTRY);
-    if (rg_kvlist_add(labels, key, value)) return rg_err(err, RG_ENOMEM, "inspect: out of memory");
-  }
-  return RG_OK;
+  return rg_json_read_labels(member(config, "Labels"), "inspect", "Config.Labels",
+                             RG_CONTAINER_MAX_ENTRIES, RG_CONTAINER_MAX_ENTRY, labels, err);
 }
 
 /* ---- ports: Config.ExposedPorts U NetworkSettings.Ports ---- */
@@ -372,16 +328,10 @@ static int parse_root(yajl_val root, struct rg_container *c, char *err) {
 int rg_container_parse(const char *json, size_t len, struct rg_container **out, char *err) {
   if (out == NULL) return rg_err(err, RG_EINVAL, "inspect: no output");
   *out = NULL;
-  if (json == NULL) return rg_err(err, RG_EINVAL, "inspect: no document");
-  /* the base guard first: rg_json_free recurses (registrator/json.h) */
-  int rc = rg_json_check(json, len, RG_CONTAINER_MAX_BODY, RG_CONTAINER_MAX_DEPTH, "inspect", err);
-  if (rc) return rc;
-
   yajl_val root = NULL;
-  char jerr[RG_ERRBUF] = "";
-  rc = rg_json_parse(json, len, inspect_keep, &root, jerr);
-  if (rc == RG_ENOMEM) return rg_err(err, rc, "inspect: out of memory");
-  if (rc) return rg_err(err, RG_EPROTO, "inspect: not valid JSON: %s", jerr);
+  int rc = rg_json_read_doc(json, len, RG_CONTAINER_MAX_BODY, RG_CONTAINER_MAX_DEPTH, inspect_keep,
+                            "inspect", &root, err);
+  if (rc) return rc;
   if (!YAJL_IS_OBJECT(root)) {
     rg_json_free(root);
     return rg_err(err, RG_EPROTO, "inspect: document is not a JSON object");

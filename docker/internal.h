@@ -1,6 +1,6 @@
 /*
  * internal.h - what the files of docker/ share among themselves (client.c,
- * events.c, batch.c, inspect.c) and what the tests reach in with. Not for
+ * events.c, batch.c, inspect.c, swarm.c) and what the tests reach in with. Not for
  * other modules: the core includes docker/client.h, docker/events.h and
  * docker/container.h only.
  */
@@ -40,6 +40,20 @@ int rg_docker_inspect_request(struct rg_docker *d, const char *id, struct rg_buf
                               size_t whatsize, char *err);
 int rg_docker_inspect_answer(const struct rg_docker *d, const char *what, const char *body,
                              size_t len, struct rg_container **out, char *err);
+
+/* GET /v<version><path> (negotiating first when needed): a 200 answer's
+ * body into *body (zeroed by the caller; malloc()ed, NUL-terminated, the
+ * caller frees it with rg_buf_free), at most max bytes (RG_ETOOBIG).
+ * Another status is rg_docker_http_error()'s code and message; *status
+ * tells which (0 when nothing answered). what names the request in
+ * messages. Transport errors as the other calls. (swarm.c) */
+int rg_docker_get(struct rg_docker *d, const char *path, size_t max, const char *what,
+                  struct rg_buf *body, long *status, char *err);
+
+/* The `Swarm` header of the last successful ping ("active/manager",
+ * "inactive", ...), or "" when the engine sent none (before Docker 23).
+ * Borrowed, valid until the next ping. (swarm.c reads it.) */
+const char *rg_docker_swarm_status(const struct rg_docker *d);
 
 /* Maps an HTTP error response of h's request to a code and a message in err:
  * "Docker at <endpoint>: <what>: <Docker's message> (HTTP <status>)".

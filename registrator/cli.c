@@ -54,6 +54,8 @@ static const struct opt options[] = {
      "seconds a request to Docker may take (default 30; the event stream is not limited)"},
     {"docker-connect-timeout", OPT_LONG, F(docker_connect_timeout), 1, 600, "N",
      "seconds to connect to Docker (default 5)"},
+    {"max-in-flight", OPT_LONG, F(max_in_flight), 1, 64, "N",
+     "requests in flight at once per registry (Consul, etcd v2 API, skydns2; default 8)"},
     {"hostname", OPT_STRING, F(hostname), 0, 0, "NAME",
      "host name used in service IDs (default: this host's name)"},
     {"config", OPT_STRING, F(config_file), 0, 0, "FILE",
@@ -71,6 +73,7 @@ void rg_config_init(struct rg_config *c) {
   c->retry_interval = 2000;
   c->docker_timeout = 30;
   c->docker_connect_timeout = 5;
+  c->max_in_flight = 8;
   c->deregister_mode = RG_DEREGISTER_ALWAYS;
 }
 

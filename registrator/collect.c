@@ -20,7 +20,11 @@ int rg_collect_inspected(struct rg_docker *d, struct rg_container *c, const stru
       return rg_err(err, prc, "%s", perr);
     }
   }
-  int rc = rg_model_services(c, peer, mo, log, out, err);
+  int rc = RG_OK;
+  if (mo->swarm && rg_swarm_task_service_name(c) != NULL &&
+      rg_swarm_task_view(c, rg_swarm_service_of(&mo->swarm->services, c)) != RG_OK)
+    rc = rg_err(err, RG_ENOMEM, "out of memory");
+  if (rc == RG_OK) rc = rg_model_services(c, peer, mo, log, out, err);
   rg_container_free(peer);
   rg_container_free(c);
   return rc;
@@ -67,13 +71,65 @@ static void on_inspected(void *ud, size_t i, int rc, struct rg_container *c, con
   }
 }
 
+static const char *role_name(enum rg_docker_swarm_role r) {
+  return r == RG_DOCKER_SWARM_MANAGER ? "a swarm manager" : r == RG_DOCKER_SWARM_WORKER ? "a swarm worker" : "not in a swarm";
+}
+
+int rg_collect_swarm_detect(struct rg_swarm *sw, struct rg_docker *d, const struct rg_log *log,
+                            char *err) {
+  enum rg_docker_swarm_role role;
+  int rc = rg_docker_swarm_role(d, &role, err);
+  if (rc) return rc;
+  if (role != sw->role)
+    rg_log(log, RG_LOG_INFO, "Docker at %s is %s", rg_docker_endpoint(d), role_name(role));
+  if (role != RG_DOCKER_SWARM_MANAGER) rg_docker_swarm_services_free(&sw->services);
+  if (role != RG_DOCKER_SWARM_WORKER) sw->worker_logged = false;
+  sw->role = role;
+  return RG_OK;
+}
+
+int rg_collect_swarm(struct rg_swarm *sw, struct rg_docker *d, const struct rg_model_options *mo,
+                     const struct rg_log *log, struct rg_service_list *out, char *err) {
+  int rc = RG_OK;
+  sw->relabelled = false;
+  if (sw->role == RG_DOCKER_SWARM_MANAGER) {
+    struct rg_docker_swarm_services fresh = {0};
+    rc = rg_docker_swarm_services(d, &fresh, err);
+    if (rc == RG_EUNSUPPORTED) { /* demoted, or left the swarm: ask again */
+      rg_log(log, RG_LOG_INFO, "%s", err);
+      rc = rg_collect_swarm_detect(sw, d, log, err);
+    } else if (rc == RG_OK) {
+      sw->relabelled = rg_swarm_labels_changed(&sw->services, &fresh);
+      rg_docker_swarm_services_free(&sw->services);
+      sw->services = fresh;
+    }
+  }
+  if (rc == RG_OK && sw->role == RG_DOCKER_SWARM_WORKER && !sw->worker_logged) {
+    rg_log(log, RG_LOG_INFO,
+           "Docker at %s is a swarm worker: only a manager lists services, so routing-mesh "
+           "(ingress) ports are registered by the managers' registrators; this one registers "
+           "the task containers",
+           rg_docker_endpoint(d));
+    sw->worker_logged = true;
+  }
+  if (rc == RG_OK && sw->role == RG_DOCKER_SWARM_MANAGER)
+    rc = rg_swarm_ingress_services(&sw->services, mo, log, out, err);
+  return rc;
+}
+
 int rg_collect_all(struct rg_docker *d, const struct rg_model_options *mo, const struct rg_log *log,
                    struct rg_service_list *out, char *err) {
   struct rg_strlist ids = {0};
-  int rc = rg_docker_list_running(d, &ids, err);
+  struct rg_service_list mesh = {0};
+  int rc = RG_OK;
+  if (mo->swarm) rc = rg_collect_swarm_detect(mo->swarm, d, log, err);
+  if (rc == RG_OK && mo->swarm) rc = rg_collect_swarm(mo->swarm, d, mo, log, &mesh, err);
+  if (rc == RG_OK) rc = rg_docker_list_running(d, &ids, err);
   struct all a = {.d = d, .ids = ids.items, .mo = mo, .log = log, .out = out, .err = err};
   if (rc == RG_OK) rc = rg_docker_inspect_many(d, ids.items, ids.n, RG_COLLECT_PARALLEL, on_inspected, &a, err);
   if (rc == RG_OK) rc = a.rc;
+  if (rc == RG_OK) rc = rg_service_list_move(out, &mesh);
+  rg_service_list_free(&mesh);
   rg_strlist_free(&ids);
   if (rc == RG_OK) rg_service_list_sort(out);
   return rc;

@@ -41,6 +41,7 @@ struct rg_config {
   bool healthy_only;       /* -healthy-only */
   long docker_timeout;     /* -docker-timeout (seconds a Docker request may take) */
   long docker_connect_timeout; /* -docker-connect-timeout (seconds) */
+  long max_in_flight;      /* -max-in-flight (requests per registry) */
   char *config_file;       /* -config */
   bool dry_run;            /* resync --dry-run */
   char *metrics;           /* -metrics HOST:PORT (NULL: no endpoint) */

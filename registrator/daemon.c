@@ -56,6 +56,7 @@ struct rg_daemon {
   void *reload_ud;
   struct rg_metrics *metrics; /* NULL: off (metrics.h) */
   struct rg_httpd *httpd;     /* -metrics */
+  bool swarm_dirty; /* a swarm service event came (README "Swarm mode") */
 };
 
 void rg_daemon_set_metrics(struct rg_daemon *d, struct rg_metrics *m, struct rg_httpd *h) {
@@ -72,6 +73,10 @@ void rg_daemon_set_reload(struct rg_daemon *d, int (*fn)(void *ud), void *ud) {
 
 static int on_event(void *ud, const struct rg_event *ev) {
   struct rg_daemon *d = ud;
+  if (rg_swarm_event_changes_services(ev)) { /* not a container's: re-read the services */
+    d->swarm_dirty = true;
+    return 0;
+  }
   if (ev->id == NULL || ev->action == NULL) return 0;
   rg_metrics_event(d->metrics, ev->action);
   if (d->nqueue == MAX_QUEUED_EVENTS) {
@@ -160,6 +165,24 @@ static void on_read(void *ud, size_t i, int rc, struct rg_container *c, const ch
   rg_host_take(&d->host, r->ids[i], rc, &found, err);
 }
 
+/* Swarm mode (README "Swarm mode"): a manager's services read again, their
+ * routing-mesh entries put in the desired set. Off a manager: no request.
+ * On an error the entries stay as they were. */
+static void swarm_sync(struct rg_daemon *d) {
+  struct rg_service_list found = {0};
+  char err[RG_ERRBUF] = "";
+  bool changed = false;
+  d->swarm_dirty = false;
+  if (rg_collect_swarm(&d->s->swarm, d->docker, &d->s->mo, &d->s->log, &found, err) != RG_OK)
+    rg_log(&d->s->log, RG_LOG_WARN, "swarm services: %s (the next resync retries)", err);
+  else if (rg_swarm_replace(&d->host.desired, &found, &changed) != RG_OK)
+    rg_log(&d->s->log, RG_LOG_WARN, "swarm services: out of memory");
+  else if (d->s->swarm.relabelled) /* the tasks of a relabelled service: read them again */
+    d->resync_now = d->host.full = true;
+  if (changed) d->host.gen++; /* the next publish() sends it */
+  rg_service_list_free(&found);
+}
+
 static int cmp_id(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Brings the desired set in step with Docker, then asks every registry to
@@ -182,6 +205,7 @@ static void resync(struct rg_daemon *d) {
     rg_log(&d->s->log, RG_LOG_ERROR, "resync: out of memory");
     d->host.full = true;
   } else {
+    swarm_sync(d); /* before the reads: a task's entries take its service's labels */
     struct reads r = {.d = d, .ids = unread.items};
     if (rg_docker_inspect_many(d->docker, unread.items, unread.n, RG_COLLECT_PARALLEL, on_read, &r, err))
       rg_log(&d->s->log, RG_LOG_WARN, "resync: %s", err);
@@ -216,7 +240,9 @@ static void stream_retry(struct rg_daemon *d, const char *why, const char *verb)
 static void stream_open(struct rg_daemon *d) {
   char err[RG_ERRBUF] = "";
   rg_event_parser_reset(d->parser);
-  if (rg_docker_events_open(d->docker, NULL, d->parser, &d->stream, err) != RG_OK ||
+  rg_collect_swarm_detect(&d->s->swarm, d->docker, &d->s->log, err); /* at each (re)connect */
+  if (rg_docker_events_open_filter(d->docker, rg_swarm_events_filter(&d->s->swarm), NULL, d->parser,
+                                   &d->stream, err) != RG_OK ||
       curl_multi_add_handle(d->multi, rg_docker_stream_handle(d->stream)) != CURLM_OK) {
     if (d->stream) rg_docker_stream_free(d->stream);
     d->stream = NULL;
@@ -288,6 +314,7 @@ static void process_events(struct rg_daemon *d) {
     d->host.full = true;
     d->overflow = false;
   }
+  if (d->swarm_dirty && !d->resync_now) swarm_sync(d); /* first: the tasks' events read the new services */
   size_t n = d->nqueue;
   for (size_t i = 0; i < n; i++) {
     if (!d->resync_now) handle_event(d, &d->queue[i]);

@@ -29,6 +29,12 @@
  *    SERVICE_<port>_NETWORK works like any per-port key; the key is also
  *    kept as an attribute (it is not one of the known keys).
  *  - An empty image name (no Config.Image) falls back to the container name.
+ *  - A swarm task is named after its service (com.docker.swarm.service.name),
+ *    not its image (README "Swarm mode"); its ID keeps the task's container
+ *    name, so it stays unique per task.
+ *  - The container IP's "first by name" skips the swarm routing mesh's
+ *    network "ingress" while another network has an address: a task's own
+ *    address is on its overlay network.
  */
 #include "registrator/model.h"
 
@@ -36,6 +42,7 @@
 #include <string.h>
 
 #include "registrator/metadata.h"
+#include "registrator/swarm.h"
 
 /* One port that has an address to register. */
 struct candidate {
@@ -122,6 +129,9 @@ static const char *container_ip(const struct run *r, const struct rg_meta *m) {
     if ((strcmp(src->networks[i].name, "bridge") == 0 ||
          strcmp(src->networks[i].name, "podman") == 0) &&
         network_ip(&src->networks[i]))
+      return network_ip(&src->networks[i]);
+  for (size_t i = 0; i < src->nnetworks; i++)
+    if (strcmp(src->networks[i].name, "ingress") != 0 && network_ip(&src->networks[i]))
       return network_ip(&src->networks[i]);
   for (size_t i = 0; i < src->nnetworks; i++)
     if (network_ip(&src->networks[i])) return network_ip(&src->networks[i]);
@@ -334,7 +344,8 @@ int rg_model_services(const struct rg_container *c, const struct rg_container *n
     free(cands);
     return rg_err(err, RG_ENOMEM, "model: out of memory");
   }
-  r.image_name = image[0] ? image : c->name;
+  const char *task_of = rg_swarm_task_service_name(c);
+  r.image_name = task_of ? task_of : image[0] ? image : c->name;
 
   size_t n = candidates(&r, cands), first = out->n;
   int rc = RG_OK;

@@ -13,6 +13,8 @@
 #include "registrator/common.h"
 #include "registrator/service.h"
 
+struct rg_swarm;
+
 struct rg_model_options {
   const char *hostname;          /* used in IDs; required */
   const char *host_ip;           /* -ip: overrides binding addresses; NULL/"" none */
@@ -23,6 +25,8 @@ struct rg_model_options {
   const struct rg_strlist *tags; /* -tags, already split; may be NULL */
   bool healthy_only;             /* -healthy-only: a container with a HEALTHCHECK
                                     counts only while Docker says "healthy" */
+  struct rg_swarm *swarm;        /* what is known of swarm mode (registrator/swarm.h),
+                                    read and refreshed by the collector; NULL: none */
 };
 
 /* Appends the services of container c to out (unsorted). net_peer is the

@@ -207,9 +207,46 @@ static void send_batch(struct rg_registry *r, struct batch *b, size_t n) {
     return;
   }
   r->adapter->register_many(r->state, b->svcs, n, b->rcs, b->errs, b->err);
-  timed(r, t0); /* a batch is one request */
-  for (size_t i = 0; i < n; i++)
-    if (b->rcs[i] != RG_OK && b->rcs[i] != RG_EINVAL) snprintf(b->errs[i], RG_ERRBUF, "%s", b->err);
+  timed(r, t0); /* a batch is one call */
+  for (size_t i = 0; i < n; i++) /* a message of the service's own (concurrent writes) beats the call's */
+    if (b->rcs[i] != RG_OK && b->rcs[i] != RG_EINVAL && b->errs[i][0] == '\0')
+      snprintf(b->errs[i], RG_ERRBUF, "%s", b->err);
+}
+
+/* The deregistrations of gone[0..n) through the adapter's deregister_many,
+ * up to RG_REGISTRY_BATCH a call; the outcomes as deregister_one's. */
+static void deregister_batched(struct rg_registry *r, const struct rg_service_list *gone, size_t *done,
+                               size_t *pending, bool *halted) {
+  struct batch *b = malloc(sizeof *b);
+  if (b == NULL) {
+    rg_log(r->log, RG_LOG_ERROR, "%s: out of memory while deregistering", r->label);
+    *halted = true;
+    return;
+  }
+  for (size_t i = 0; !*halted && i < gone->n;) {
+    size_t n = 0;
+    for (; n < RG_REGISTRY_BATCH && i < gone->n; i++) b->svcs[n++] = &gone->items[i];
+    b->err[0] = '\0';
+    double t0 = mono_s();
+    note(r, r->adapter->deregister_many(r->state, b->svcs, n, b->rcs, b->errs, b->err));
+    timed(r, t0); /* a batch is one call */
+    for (size_t j = 0; j < n; j++, (*done)++) {
+      const struct rg_service *s = b->svcs[j];
+      int rc = b->rcs[j] == RG_ENOTFOUND ? RG_OK : b->rcs[j]; /* already gone is done */
+      count(r, RG_METRICS_DEREGISTER, rc);
+      const char *e = b->errs[j][0] ? b->errs[j] : b->err[0] ? b->err : rg_strerror(rc);
+      struct rg_log_fields f = {s->container_name ? s->container_name : s->container_id, s->id, r->label};
+      if (rc) rg_log_ctx(r->log, RG_LOG_WARN, &f, "%s: deregister %s failed: %s", r->label, s->id, e);
+      else rg_log_ctx(r->log, RG_LOG_INFO, &f, "%s: deregistered %s", r->label, s->id);
+      if (rc == RG_OK) {
+        rg_service_list_remove(&r->registered, s->id);
+        continue;
+      }
+      (*pending)++;
+      if (rc != RG_EINVAL) *halted = true; /* the registry's fault: no further batch this pass */
+    }
+  }
+  free(b);
 }
 
 /* The REGISTER ops, in batches: a service refused before and unchanged is
@@ -262,7 +299,8 @@ size_t rg_registry_apply(struct rg_registry *r, const struct rg_service_list *de
   }
   size_t done = 0, pending = 0, total = ops.n;
   bool halted = false;
-  for (size_t i = 0; !halted && i < gone.n; i++, done++) {
+  if (r->adapter->deregister_many) deregister_batched(r, &gone, &done, &pending, &halted);
+  for (size_t i = 0; !r->adapter->deregister_many && !halted && i < gone.n; i++, done++) {
     rc = deregister_one(r, &gone.items[i]);
     if (rc == RG_OK) {
       rg_service_list_remove(&r->registered, gone.items[i].id);

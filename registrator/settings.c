@@ -48,6 +48,7 @@ void rg_settings_free(struct rg_settings *s) {
   free(s->notify_socket);
   free(s->host_ip);
   free(s->use_ip_from_label);
+  rg_swarm_free(&s->swarm);
   free(s);
 }
 
@@ -214,6 +215,7 @@ static void point_model_options(struct rg_settings *s) {
   mo->use_ip_from_label = s->use_ip_from_label;
   mo->tags = &s->tags;
   mo->healthy_only = s->cfg.healthy_only;
+  mo->swarm = &s->swarm;
 }
 
 /* Optional copies: NULL stays NULL. */
@@ -288,6 +290,8 @@ void rg_settings_adopt(struct rg_settings *s, struct rg_settings *fresh) {
   *s = *fresh;
   s->log = old.log;       /* borrowed by open registries and the daemon */
   s->cancel = old.cancel; /* a stop requested meanwhile still holds */
+  s->swarm = old.swarm;   /* what the engine said of its swarm mode: not a setting */
+  old.swarm = fresh->swarm;
   point_model_options(s); /* s->mo pointed into fresh */
   *fresh = old;           /* the old content, freed with fresh */
   rg_settings_free(fresh);
@@ -312,4 +316,5 @@ void rg_settings_adapter_config(const struct rg_settings *s, const char *uri,
   ac->timeout_ms = c->timeout_ms;
   ac->connect_timeout_ms = c->connect_timeout_ms;
   ac->cancel = &s->cancel;
+  ac->max_in_flight = (int)s->cfg.max_in_flight;
 }

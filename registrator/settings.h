@@ -10,6 +10,7 @@
 #include "adapters/adapter.h"
 #include "registrator/config.h"
 #include "registrator/model.h"
+#include "registrator/swarm.h"
 
 /* A registry family's credentials: etcd and SkyDNS read ETCDCTL_*, Consul
  * reads CONSUL_*; a process feeding both kinds holds both. */
@@ -44,6 +45,7 @@ struct rg_settings {
   char *use_ip_from_label; /* copy of -useIpFromLabel */
   struct rg_strlist tags;
   struct rg_model_options mo; /* points into the fields above */
+  struct rg_swarm swarm; /* the engine's swarm mode as last seen (mo.swarm points here) */
 };
 
 /* Reads the credentials from the environment through getenv_fn: DOCKER_HOST;

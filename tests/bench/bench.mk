@@ -1,12 +1,13 @@
 # make bench        the benchmark suite of issue 7 (tests/bench/README.md); prints one table
 # make bench-smoke  the same harness, few containers and short windows (CI: a couple of minutes)
+# make bench-backends  every backend's start-up sync and -deregister-on-exit beside etcd v3's (issue 17)
 #
 # BENCH_OTHER="<command line>" measures a second registrator side by side (same flags and URI
 # appended). Both reuse the running dockerd (tests/servers.sh start) and start their own etcd
 # on 127.0.0.1:26379 with its data on /dev/shm. Missed targets do not fail the target; a
 # broken harness does.
 # make bench-metrics  -metrics off against on, side by side (issue 15): latency, RssAnon, idle CPU
-.PHONY: bench bench-smoke bench-metrics
+.PHONY: bench bench-smoke bench-backends bench-metrics
 bench: servers
 	$(MAKE) BUILD=build SAN= all
 	python3 tests/bench/bench.py --bin build/registrator
@@ -14,6 +15,10 @@ bench: servers
 bench-smoke: servers
 	$(MAKE) BUILD=build SAN= all
 	BENCH_QUICK=1 python3 tests/bench/bench.py --bin build/registrator
+
+bench-backends: servers
+	$(MAKE) BUILD=build SAN= all
+	python3 tests/bench/bench_backends.py --bin build/registrator
 
 bench-metrics: servers
 	$(MAKE) BUILD=build SAN= all

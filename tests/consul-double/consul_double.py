@@ -28,6 +28,7 @@ Usage (all output lines start with "consul-double:"):
                    [--port-file F] [--acl-token T] [--fail-first N]
                    [--fail-status 500] [--min-deregister-after SECONDS]
                    [--no-leader] [--tls-cert C --tls-key K]
+                   [--delay-ms MS] [--quiet]
 --tls-cert/--tls-key serve HTTPS on the TCP port (as consul-tls:// expects).
 --port 0 binds a free port and writes it to --port-file (and stdout).
 --deep-answers N answers GET /v1/agent/services and /v1/catalog/node/ with
@@ -35,12 +36,21 @@ JSON nested N levels deep (a hostile agent, for the hostile-input tests).
 --fail-first N answers the first N PUT requests with --fail-status
 (500 "rpc error: consul-double injected failure" or 429 "Too Many
 Requests"), for retry tests.
+Requests are served concurrently (one thread per connection, state behind
+one lock). --delay-ms MS holds every answer MS milliseconds (outside the
+lock, so requests in flight overlap), standing in for a real agent's own
+latency in benchmarks; --quiet drops the per-request log lines.
+Test-only endpoints (not Consul's): GET /_double/stats answers
+{"requests": N, "in_flight_max": M} (M: most requests seen at once;
+?reset=1 zeroes both after answering), and GET /_double/bodies answers
+{ID: the exact body of the last registration of that service ID}.
 """
 import argparse
 import json
 import os
 import re
 import signal
+import socket
 import ssl
 import socketserver
 import sys
@@ -71,6 +81,15 @@ class RAW(str):
 def log(msg):
     sys.stderr.write("consul-double: %s\n" % msg)
     sys.stderr.flush()
+
+
+QUIET = []  # [True] with --quiet
+
+
+def note(msg):
+    """A per-request line: dropped with --quiet."""
+    if not QUIET:
+        log(msg)
 
 
 def parse_duration(v):
@@ -169,6 +188,35 @@ class State:
         self.checks = {}    # agent: CheckID -> check (with private "_" fields)
         self.nodes = {}     # catalog: node -> {"Address", "Services": {ID: service}}
         self.fail_left = args.fail_first
+        self.requests = 0
+        self.in_flight = 0
+        self.in_flight_max = 0
+        self.bodies = {}    # service ID -> raw body of its last registration (agent or catalog)
+
+    def enter(self):
+        with self.lock:
+            self.requests += 1
+            self.in_flight += 1
+            self.in_flight_max = max(self.in_flight_max, self.in_flight)
+
+    def leave(self):
+        with self.lock:
+            self.in_flight -= 1
+
+    def stats(self, reset):
+        with self.lock:
+            out = {"requests": self.requests, "in_flight_max": self.in_flight_max}
+            if reset:
+                self.requests = self.in_flight_max = 0
+            return out
+
+    def keep_body(self, sid, raw):
+        with self.lock:
+            self.bodies[sid] = raw.decode("utf-8", "replace")
+
+    def raw_bodies(self):
+        with self.lock:
+            return dict(self.bodies)
 
     # ---- agent ----
     def agent_register(self, body):
@@ -202,6 +250,7 @@ class State:
             for cid in [k for k, c in self.checks.items() if c["ServiceID"] == sid]:
                 del self.checks[cid]
             self.services[sid] = svc
+            self.bodies[sid] = body.get("_raw", "")
             for i, (c, (kind, ttl, dereg)) in enumerate(zip(defs, parsed)):
                 cid = c.get("CheckID") or c.get("ID") or (
                     "service:%s" % sid if len(defs) == 1 else "service:%s:%d" % (sid, i + 1))
@@ -219,7 +268,7 @@ class State:
                     "_expires": now + ttl if status == "passing" and ttl > 0 else None,
                     "_critical_since": now if status == "critical" else None,
                 }
-        log("registered service %s (%s) with %d check(s)" % (sid, name, len(defs)))
+        note("registered service %s (%s) with %d check(s)" % (sid, name, len(defs)))
         return NO_BODY
 
     def agent_deregister(self, sid):
@@ -228,7 +277,7 @@ class State:
                 raise ApiError(404, 'Unknown service ID "%s". Ensure that the service ID is passed, '
                                     'not the service name.' % sid)
             self._drop_service(sid)
-        log("deregistered service %s" % sid)
+        note("deregistered service %s" % sid)
         return NO_BODY
 
     def _drop_service(self, sid):
@@ -305,11 +354,12 @@ class State:
                 n["Address"] = addr or n["Address"]
             if svc is not None:
                 sid = svc.get("ID") or svc["Service"]
+                self.bodies[sid] = body.get("_raw", "")
                 n["Services"][sid] = {"ID": sid, "Service": svc["Service"], "Tags": svc.get("Tags") or [],
                                       "Address": svc.get("Address", ""), "Meta": svc.get("Meta") or {},
                                       "Port": svc.get("Port", 0),
                                       "EnableTagOverride": bool(svc.get("EnableTagOverride", False))}
-        log("catalog: registered %s on node %s" % (svc.get("ID") if svc else "(node only)", node))
+        note("catalog: registered %s on node %s" % (svc.get("ID") if svc else "(node only)", node))
         return True
 
     def catalog_deregister(self, body):
@@ -322,7 +372,7 @@ class State:
                 n["Services"].pop(sid, None)
             elif n is not None and not body.get("CheckID"):
                 del self.nodes[body["Node"]]
-        log("catalog: deregistered %s on node %s" % (body.get("ServiceID"), body["Node"]))
+        note("catalog: deregistered %s on node %s" % (body.get("ServiceID"), body["Node"]))
         return True
 
     def catalog_node(self, node):
@@ -364,11 +414,19 @@ def make_handler(state):
         protocol_version = "HTTP/1.1"
         server_version = "consul-double"
 
+        def setup(self):
+            super().setup()
+            try:  # headers and body go out in two writes: no Nagle wait for the client's delayed ACK
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except (OSError, AttributeError):
+                pass  # a unix socket
+
         def address_string(self):
             return self.client_address[0] if isinstance(self.client_address, tuple) else "unix"
 
         def log_message(self, fmt, *a):
-            log("%s %s" % (self.address_string(), fmt % a))
+            if not args.quiet:
+                log("%s %s" % (self.address_string(), fmt % a))
 
         def reply(self, status, payload=None, text=None):
             if payload is NO_BODY:
@@ -391,12 +449,15 @@ def make_handler(state):
             if not raw.strip():
                 return None
             try:
-                return json.loads(raw)
+                doc = json.loads(raw)
             except ValueError as e:
                 raise ApiError(400, "Request decode failed: %s" % e)
+            if isinstance(doc, dict):
+                doc["_raw"] = raw.decode("utf-8", "replace")
+            return doc
 
         def authorize(self, path):
-            if args.acl_token is None or path.startswith("/v1/status/"):
+            if args.acl_token is None or path.startswith(("/v1/status/", "/_double/")):
                 return
             if self.headers.get("X-Consul-Token") != args.acl_token:
                 raise ApiError(403, "Permission denied")
@@ -422,6 +483,8 @@ def make_handler(state):
                 ("PUT", "/v1/catalog/deregister", lambda _: state.catalog_deregister(self.body())),
                 ("GET", "/v1/catalog/node/", state.catalog_node),
                 ("GET", "/v1/catalog/service/", state.catalog_service),
+                ("GET", "/_double/stats", lambda _: state.stats(query.get("reset", ["0"])[0] == "1")),
+                ("GET", "/_double/bodies", lambda _: state.raw_bodies()),
             ]
             for want, prefix, fn in routes:
                 exact = not prefix.endswith("/")
@@ -445,7 +508,12 @@ def make_handler(state):
             # kept-alive connection clean for the next request
             n = int(self.headers.get("Content-Length") or 0)
             self.raw = self.rfile.read(n) if n > 0 else b""
+            counted = not self.path.startswith("/_double/")
+            if counted:
+                state.enter()
             try:
+                if args.delay_ms > 0 and counted:
+                    time.sleep(args.delay_ms / 1000.0)
                 result = self.route(method)
                 if args.deep_answers and method == "GET" and (
                         self.path.startswith("/v1/agent/services") or self.path.startswith("/v1/catalog/node/")):
@@ -458,6 +526,9 @@ def make_handler(state):
             except ApiError as e:
                 log("%s %s -> %d %s" % (method, self.path, e.status, e.text))
                 self.reply(e.status, text=e.text)
+            finally:
+                if counted:
+                    state.leave()
 
         def do_GET(self):
             self.handle_method("GET")
@@ -476,6 +547,7 @@ def make_handler(state):
 
 class UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
+    request_queue_size = 128
 
 
 def main():
@@ -492,13 +564,18 @@ def main():
     p.add_argument("--deep-answers", type=int, default=0)
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
+    p.add_argument("--delay-ms", type=float, default=0.0)
+    p.add_argument("--quiet", action="store_true")
     args = p.parse_args()
+    if args.quiet:
+        QUIET.append(True)
     if args.host not in ("127.0.0.1", "::1", "localhost"):
         p.error("the double listens on loopback only")
     state = State(args)
     handler = make_handler(state)
     ThreadingHTTPServer.daemon_threads = True
     ThreadingHTTPServer.allow_reuse_address = True
+    ThreadingHTTPServer.request_queue_size = 128  # listen backlog: clients connect several at once
     tcp = ThreadingHTTPServer((args.host, args.port), handler)
     port = tcp.server_address[1]
     if args.tls_cert:

@@ -12,14 +12,15 @@
 # chunked), inspect (inspect JSON -> container -> services -> safe names),
 # metadata (SERVICE_* labels/env), uri (registry URIs), config (libconfig
 # file), cli (argv), registry (every parser of etcd, SkyDNS and Consul
-# answers). Seeds come from tests/fixtures (see run.sh; registry: answers
-# recorded from a real etcd and the Consul double).
+# answers), swarm (GET /services and /info -> routing-mesh entries). Seeds
+# come from tests/fixtures (see run.sh; registry: answers recorded from a
+# real etcd and the Consul double).
 
 FUZZ_BUILD   ?= build/fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS    ?= 2
-FUZZ_TARGETS := events inspect metadata uri config cli registry
+FUZZ_TARGETS := events inspect metadata uri config cli registry swarm
 FUZZ_REPLAY_BUILD ?= $(BUILD)/asan-replay
 FUZZ_FLAGS   := $(ALL_CPPFLAGS) $(WARN) -O1 -g $(SANITIZE) $(PKG_CFLAGS)
 

@@ -22,6 +22,7 @@ corpus_dirs() {
     events) echo "$dir/seeds/events $root/tests/fixtures/events" ;;
     inspect) echo "$root/tests/fixtures/inspect" ;;
     registry) echo "$root/tests/fixtures/registry" ;;
+    swarm) echo "$root/tests/fixtures/swarm" ;;
     metadata) echo "$dir/seeds/metadata" ;;
     config) echo "$dir/seeds/config" ;;
     uri | cli) echo "$here/seeds/$t" ;;
@@ -31,7 +32,7 @@ corpus_dirs() {
 }
 
 max_len() {
-  case $1 in events | inspect | registry) echo 65536 ;; *) echo 4096 ;; esac
+  case $1 in events | inspect | registry | swarm) echo 65536 ;; *) echo 4096 ;; esac
 }
 
 seeds() {

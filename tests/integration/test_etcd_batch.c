@@ -217,8 +217,9 @@ Test(etcd_batch, etcd_down_everything_pending_nothing_remembered) {
   struct rg_adapter_config cfg = {.hostname = "h", .ttl = 30, .log = &test_log};
   struct rg_etcdkv *kv;
   cr_assert_eq(rg_etcdkv_open(&kv, 3, &u, &cfg, err), RG_OK, "%s", err);
-  struct rg_etcdkv_item items[3] = {{"a", "/x/w/a", "1.2.3.4:1", 99}, {"b", "/x/w/b", "1.2.3.4:2", 99},
-                                    {"c", "/x/w/c", "1.2.3.4:3", 99}};
+  struct rg_etcdkv_item items[3] = {{.id = "a", .key = "/x/w/a", .value = "1.2.3.4:1", .rc = 99},
+                                    {.id = "b", .key = "/x/w/b", .value = "1.2.3.4:2", .rc = 99},
+                                    {.id = "c", .key = "/x/w/c", .value = "1.2.3.4:3", .rc = 99}};
   cr_assert_eq(rg_etcdkv_put_many(kv, items, 3, err), RG_ECONNECT, "%s", err);
   for (int i = 0; i < 3; i++) cr_assert_eq(items[i].rc, RG_ECONNECT);
   cr_assert_eq(kv->n, 0);

@@ -321,3 +321,22 @@ Test(cli, docker_timeouts_and_boolean_words) {
   cr_expect_str_eq(err, "invalid boolean value \"yes\" for -internal (true or false)");
   rg_config_free(&c);
 }
+
+Test(cli, max_in_flight_defaults_to_8_and_takes_1_to_64) {
+  struct rg_config c;
+  char err[RG_ERRBUF];
+  cr_assert_eq(parse(&c, err, ARGS("etcd2://h/p")), RG_OK, "%s", err);
+  cr_assert_eq(c.max_in_flight, 8);
+  rg_config_free(&c);
+  cr_assert_eq(parse(&c, err, ARGS("-max-in-flight", "64", "consul://h")), RG_OK, "%s", err);
+  cr_assert_eq(c.max_in_flight, 64);
+  rg_config_free(&c);
+  cr_assert_eq(parse(&c, err, ARGS("-max-in-flight=1", "consul://h")), RG_OK, "%s", err);
+  cr_assert_eq(c.max_in_flight, 1);
+  rg_config_free(&c);
+  cr_assert_eq(parse(&c, err, ARGS("-max-in-flight", "0", "consul://h")), RG_EINVAL);
+  cr_assert(strstr(err, "-max-in-flight"), "%s", err);
+  rg_config_free(&c);
+  cr_assert_eq(parse(&c, err, ARGS("-max-in-flight", "65", "consul://h")), RG_EINVAL);
+  rg_config_free(&c);
+}

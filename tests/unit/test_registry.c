@@ -35,12 +35,18 @@ static int fake_register(void *state, const struct rg_service *s, char *err) {
   return one(f, s, err);
 }
 
-/* Like the etcd adapter: refusals per service, the first failure ends it. */
-static int fake_register_many(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
-                              char (*errs)[RG_ERRBUF], char *err) {
+/* A call of n services. */
+static struct fake *called(void *state, size_t n) {
   struct fake *f = state;
   f->calls++;
   f->biggest = f->biggest > n ? f->biggest : n;
+  return f;
+}
+
+/* Like the etcd adapter: refusals per service, the first failure ends it. */
+static int fake_register_many(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
+                              char (*errs)[RG_ERRBUF], char *err) {
+  struct fake *f = called(state, n);
   int rc = RG_OK;
   for (size_t i = 0; i < n; i++) {
     errs[i][0] = '\0';
@@ -55,6 +61,23 @@ static int fake_deregister(void *state, const struct rg_service *s, char *err) {
   return RG_OK;
 }
 
+/* Like the Consul adapter: every service its own outcome and message; the
+ * ones named "gone" were not there (RG_ENOTFOUND). */
+static int fake_deregister_many(void *state, const struct rg_service *const *svcs, size_t n, int *rcs,
+                                char (*errs)[RG_ERRBUF], char *err) {
+  struct fake *f = called(state, n);
+  int rc = RG_OK;
+  for (size_t i = 0; i < n; i++) {
+    errs[i][0] = '\0';
+    f->sent++;
+    if (strcmp(svcs[i]->name, "gone") == 0) rcs[i] = RG_ENOTFOUND;
+    else if (f->written >= f->fail_after) rcs[i] = rg_err(errs[i], RG_EAGAIN, "deregister %s: HTTP 500", svcs[i]->id);
+    else rcs[i] = RG_OK, f->written++;
+    if (rcs[i] == RG_EAGAIN && rc == RG_OK) rc = rg_err(err, rcs[i], "%s", errs[i]);
+  }
+  return rc;
+}
+
 static void fake_close(void *state) { (void)state; }
 
 static const struct rg_adapter batching = {.name = "fake",
@@ -62,6 +85,12 @@ static const struct rg_adapter batching = {.name = "fake",
                                            .register_many = fake_register_many,
                                            .deregister_service = fake_deregister,
                                            .close = fake_close};
+static const struct rg_adapter batching_both = {.name = "fake2",
+                                                .register_service = fake_register,
+                                                .register_many = fake_register_many,
+                                                .deregister_service = fake_deregister,
+                                                .deregister_many = fake_deregister_many,
+                                                .close = fake_close};
 static const struct rg_adapter single = {.name = "fake1",
                                          .register_service = fake_register,
                                          .deregister_service = fake_deregister,
@@ -181,5 +210,39 @@ Test(registry, one_write_follows_the_rules_of_apply_a_refusal_remembered_and_the
   cr_expect(strstr(err, "refused before"), "%s", err);
   cr_expect_eq(rg_registry_write(r, &want.items[0], false, err), RG_OK, "%s", err);
   cr_expect_eq(r->registered.n, 0);
+  finish(r, &want);
+}
+
+Test(registry, deregistrations_go_to_deregister_many_in_batches_and_not_there_is_done) {
+  struct fake f = {0};
+  struct rg_registry *r = open_fake(&batching_both, &f);
+  struct rg_service_list want = services(300, SIZE_MAX);
+  free(want.items[7].name);
+  want.items[7].name = rg_strdup("gone"); /* vanished from the registry meanwhile */
+  cr_assert_eq(rg_registry_apply(r, &want), 0);
+  f = (struct fake){.fail_after = SIZE_MAX};
+  cr_assert_eq(rg_registry_deregister_all(r), 0, "not there counts as done");
+  cr_assert_eq(f.calls, 3, "128 + 128 + 44");
+  cr_assert_eq(f.biggest, 128);
+  cr_assert_eq(f.written, 299);
+  cr_assert_eq(r->registered.n, 0);
+  cr_assert(log_has("info", "deregistered h:c0007:80"));
+  finish(r, &want);
+}
+
+Test(registry, a_failing_deregistration_keeps_its_service_and_halts_after_its_batch) {
+  struct fake f = {0};
+  struct rg_registry *r = open_fake(&batching_both, &f);
+  struct rg_service_list want = services(300, SIZE_MAX);
+  cr_assert_eq(rg_registry_apply(r, &want), 0);
+  f = (struct fake){.fail_after = 130}; /* the first batch and 2 of the second go */
+  cr_assert_eq(rg_registry_deregister_all(r), 300 - 130);
+  cr_assert_eq(f.calls, 2, "the third batch is not sent");
+  cr_assert_eq(r->registered.n, 170, "what failed stays registered, for the next pass");
+  cr_assert(log_has("warn", "deregister h:c0130:80 failed: deregister h:c0130:80: HTTP 500"), "its own message");
+  cr_assert(log_has("warn", "44 more write(s) postponed"));
+  f.fail_after = SIZE_MAX;
+  cr_assert_eq(rg_registry_deregister_all(r), 0);
+  cr_assert_eq(r->registered.n, 0);
   finish(r, &want);
 }

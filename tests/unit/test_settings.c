@@ -232,7 +232,10 @@ Test(settings, a_reload_builds_completely_before_it_hands_over) {
   struct rg_settings *before = run;
   const struct rg_model_options *mo = &run->mo;
   rg_settings_cancel(run);
+  run->swarm.role = RG_DOCKER_SWARM_MANAGER; /* what the engine said (README "Swarm mode") */
   rg_settings_adopt(run, fresh);
+  cr_expect_eq(run->swarm.role, RG_DOCKER_SWARM_MANAGER, "a reload keeps the swarm mode seen");
+  cr_expect_eq(run->mo.swarm, &run->swarm);
   cr_assert_eq(run, before);
   cr_expect_eq(&run->mo, mo, "a daemon's pointer to the model options stays valid");
   cr_expect_str_eq(run->mo.hostname, "h-new");
