@@ -12,14 +12,14 @@ BUILD   ?= build
 WERROR  ?= -Werror
 CFLAGS  ?= -O2 -g
 SAN     ?=
-PKGS    := libcurl yajl libconfig
+PKGS    := libcurl yajl libconfig libmicrohttpd
 
 WARN     := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -Wvla $(WERROR)
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 SANFLAGS := $(if $(SAN),$(SANITIZE))
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lyajl -lconfig) -pthread
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lyajl -lconfig -lmicrohttpd) -pthread
 ALL_CPPFLAGS := -I. -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(CPPFLAGS)
 ALL_CFLAGS   := $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC -fvisibility=hidden $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS  := $(SANFLAGS) $(LDFLAGS)
@@ -38,10 +38,12 @@ FAULT_OBJS := $(FAULT_SRCS:%.c=$(BUILD)/obj/%.o)
 SONAME  := libregistrator.so.0
 VERSION := $(shell sed -n 's/^\#define RG_VERSION "\(.*\)"/\1/p' registrator/registrator.h)
 PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+MANDIR  ?= $(PREFIX)/share/man
 DESTDIR ?=
 TEST_JOBS ?= 2
 
-.PHONY: all test unit integration faults run servers clean install
+.PHONY: all test unit integration faults run servers clean install deb
 all: $(BUILD)/registrator $(BUILD)/libregistrator.a $(BUILD)/libregistrator.so
 
 $(BUILD)/obj/%.o: %.c
@@ -97,18 +99,29 @@ run: servers all
 	$(BUILD)/registrator -resync 30 -ttl 30 -ttl-refresh 10 etcd://127.0.0.1:2379/services
 
 # bin/registrator, lib/libregistrator.{a,so} (with soname), the one public
-# header, and lib/pkgconfig/registrator.pc.
+# header, lib/pkgconfig/registrator.pc and the man page registrator(8).
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-	  $(DESTDIR)$(PREFIX)/include/registrator
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig \
+	  $(DESTDIR)$(PREFIX)/include/registrator $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(BUILD)/registrator $(DESTDIR)$(PREFIX)/bin/registrator
-	install -m 644 $(BUILD)/libregistrator.a $(DESTDIR)$(PREFIX)/lib/libregistrator.a
-	install -m 755 $(BUILD)/libregistrator.so $(DESTDIR)$(PREFIX)/lib/libregistrator.so.$(VERSION)
-	ln -sf libregistrator.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
-	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libregistrator.so
+	install -m 644 $(BUILD)/libregistrator.a $(DESTDIR)$(LIBDIR)/libregistrator.a
+	install -m 755 $(BUILD)/libregistrator.so $(DESTDIR)$(LIBDIR)/libregistrator.so.$(VERSION)
+	ln -sf libregistrator.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libregistrator.so
 	install -m 644 registrator/registrator.h $(DESTDIR)$(PREFIX)/include/registrator/registrator.h
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' contrib/registrator.pc.in \
-	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/registrator.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	  contrib/registrator.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/registrator.pc
+	install -m 644 doc/registrator.8 $(DESTDIR)$(MANDIR)/man8/registrator.8
+
+# A binary Debian package in build/deb/ (contrib/mkdeb.sh): the program, the
+# library, the header, the .pc, the man page and the systemd unit.
+# Compiled with Debian's hardening flags (dpkg-buildflags, hardening=+all).
+DEB_FLAGS = DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get
+deb:
+	rm -rf build/deb
+	$(MAKE) BUILD=build/deb/build SAN= WERROR= CFLAGS="$$($(DEB_FLAGS) CFLAGS)" \
+	  CPPFLAGS="$$($(DEB_FLAGS) CPPFLAGS)" LDFLAGS="$$($(DEB_FLAGS) LDFLAGS)" all
+	contrib/mkdeb.sh build/deb/build build/deb $(VERSION)
 
 clean:
 	rm -rf build

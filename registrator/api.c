@@ -8,6 +8,9 @@
 #include "registrator/collect.h"
 #include "registrator/connect.h"
 #include "registrator/daemon.h"
+#include "registrator/httpd.h"
+#include "registrator/metrics.h"
+#include "registrator/notify.h"
 #include "registrator/registry.h"
 #include "registrator/settings.h"
 
@@ -157,6 +160,26 @@ int rg_resync_once(struct rg_settings *s, size_t *failed, char *err) {
   return rc;
 }
 
+/* Metrics when -metrics or systemd asks for them (NOTIFY_SOCKET): the
+ * series (every registry of e gets its own), the notifier and the HTTP
+ * server, given to d. */
+static int observe(struct rg_daemon *d, struct rg_engine *e, struct rg_settings *s, char *err) {
+  if (s->cfg.metrics == NULL && s->notify_socket == NULL) return RG_OK;
+  struct rg_metrics *m = NULL;
+  struct rg_notify *n = NULL;
+  struct rg_httpd *h = NULL;
+  int rc = rg_metrics_new(&m, RG_VERSION, err);
+  if (rc == RG_OK) rc = rg_notify_new(&n, s->notify_socket, s->watchdog_usec, s->watchdog_pid, err);
+  if (rc == RG_OK) {
+    rg_metrics_set_notify(m, n);
+    rg_engine_set_metrics(e, m); /* before the first publish: the workers are idle */
+  }
+  if (rc == RG_OK && s->cfg.metrics) rc = rg_httpd_start(&h, s->cfg.metrics, m, err);
+  if (rc == RG_OK && h) rg_log(&s->log, RG_LOG_INFO, "serving /metrics, /healthz, /readyz on %s", s->cfg.metrics);
+  rg_daemon_set_metrics(d, m, h); /* also on failure: freed with d, after e */
+  return rc;
+}
+
 int rg_daemon_create(struct rg_daemon **out, struct rg_settings *s, char *err) {
   *out = NULL;
   struct rg_docker *d = NULL;
@@ -168,7 +191,14 @@ int rg_daemon_create(struct rg_daemon **out, struct rg_settings *s, char *err) {
   if (rc == RG_OK) rg_docker_set_timeouts(d, s->cfg.docker_connect_timeout * 1000, s->cfg.docker_timeout * 1000);
   if (rc == RG_OK) rg_docker_set_cancel(d, &s->cancel);
   if (rc == RG_OK) rc = rg_connect_engine(&e, s, err);
-  if (rc == RG_OK) return rg_daemon_new(out, d, e, s, err); /* owns d and e now */
+  if (rc == RG_OK) {
+    rc = rg_daemon_new(out, d, e, s, err); /* owns d and e now */
+    if (rc == RG_OK && (rc = observe(*out, e, s, err)) != RG_OK) {
+      rg_daemon_destroy(*out);
+      *out = NULL;
+    }
+    return rc;
+  }
   rg_engine_free(e);
   rg_docker_close(d);
   return rc;

@@ -7,6 +7,7 @@
 
 #include "adapters/adapter.h"
 #include "registrator/config.h"
+#include "registrator/httpd.h"
 
 enum opt_kind { OPT_BOOL, OPT_STRING, OPT_LONG };
 
@@ -59,6 +60,10 @@ static const struct opt options[] = {
      "host name used in service IDs (default: this host's name)"},
     {"config", OPT_STRING, F(config_file), 0, 0, "FILE",
      "read settings from this libconfig file (flags and REGISTRATOR_* variables win over it)"},
+    {"metrics", OPT_STRING, F(metrics), 0, 0, "ADDR",
+     "serve /metrics, /healthz and /readyz on HOST:PORT, e.g. 127.0.0.1:9585 (default: off)"},
+    {"log-format", OPT_STRING, F(log_format), 0, 0, "FORMAT",
+     "text (default) | json: one JSON object a line (ts, level, msg, container, service, registry)"},
     {"dry-run", OPT_BOOL, F(dry_run), 0, 0, NULL,
      "with 'resync': print the services as JSON Lines instead of registering them"},
 };
@@ -180,6 +185,9 @@ int rg_cli_parse(struct rg_config *c, int argc, char **argv, rg_getenv_fn getenv
   if (i < argc && strcmp(argv[i], "resync") == 0) {
     c->command = RG_CMD_RESYNC;
     i++;
+  } else if (i < argc && strcmp(argv[i], "healthcheck") == 0) {
+    c->command = RG_CMD_HEALTHCHECK;
+    i++;
   }
   for (; rc == RG_OK && i < argc; i++) {
     const char *a = argv[i];
@@ -279,6 +287,17 @@ int rg_config_validate(struct rg_config *c, char *err) {
     return rg_err(err, RG_EINVAL, "-deregister must be \"always\" or \"on-success\", not \"%s\"",
                   c->deregister);
   }
+  if (c->log_format && strcmp(c->log_format, "text") != 0 && strcmp(c->log_format, "json") != 0)
+    return rg_err(err, RG_EINVAL, "-log-format must be \"text\" or \"json\", not \"%s\"", c->log_format);
+  if (c->metrics && c->metrics[0] == '\0') {
+    free(c->metrics); /* "-metrics ''" (e.g. REGISTRATOR_METRICS=) turns it off */
+    c->metrics = NULL;
+  }
+  struct sockaddr_storage ss;
+  socklen_t sslen;
+  if (c->metrics && rg_httpd_parse_addr(c->metrics, &ss, &sslen, err) != RG_OK) return RG_EINVAL;
+  if (c->command == RG_CMD_HEALTHCHECK)
+    return c->metrics ? RG_OK : rg_err(err, RG_EINVAL, "healthcheck: no -metrics address to ask");
   if (c->registries.n == 0) {
     if (c->dry_run) return RG_OK; /* a dry run needs no registry */
     return rg_err(err, RG_EINVAL, "missing registry URI (e.g. etcd://127.0.0.1:2379/services)");
@@ -301,7 +320,8 @@ char *rg_cli_usage(const char *prog) {
   struct rg_buf b = {0};
   int rc = rg_buf_printf(&b,
                          "Usage: %s [options] <registry-uri> [<registry-uri> ...]\n"
-                         "       %s resync [--dry-run] [options] [<registry-uri> ...]\n\n"
+                         "       %s resync [--dry-run] [options] [<registry-uri> ...]\n"
+                         "       %s healthcheck [-metrics ADDR]  (exit 0 when ADDR/healthz answers 200)\n\n"
                          "Registers the services of running Docker containers in service "
                          "registries\nand keeps each of them in step with Docker's events, "
                          "on its own: a registry\nthat is down or slow delays neither Docker's "
@@ -310,7 +330,7 @@ char *rg_cli_usage(const char *prog) {
                          "the readers\nto the new one, then drop the old URI (SIGHUP reloads "
                          "the list without a restart).\n\n"
                          "Options (one or two dashes; -opt value or -opt=value):\n",
-                         prog, prog);
+                         prog, prog, prog);
   for (size_t i = 0; rc == RG_OK && i < RG_ARRAY_LEN(options); i++) {
     const struct opt *o = &options[i];
     char left[48];

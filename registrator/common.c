@@ -22,17 +22,32 @@ const char *rg_log_level_name(enum rg_log_level level) {
   return (unsigned)level < RG_ARRAY_LEN(names) ? names[level] : "?";
 }
 
-void rg_log(const struct rg_log *log, enum rg_log_level level, const char *fmt, ...) {
-  if (log == NULL || log->fn == NULL || level < log->min) return;
+static void vlog(const struct rg_log *log, enum rg_log_level level, const struct rg_log_fields *f,
+                 const char *fmt, va_list ap) {
   char line[1024];
-  va_list ap;
-  va_start(ap, fmt);
   vsnprintf(line, sizeof line, fmt, ap);
-  va_end(ap);
   /* labels and names end up in messages: one line, no terminal escapes */
   for (char *p = line; *p; p++)
     if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
-  log->fn(log->userdata, level, line);
+  if (log->fields_fn) log->fields_fn(log->userdata, level, f, line);
+  else log->fn(log->userdata, level, line);
+}
+
+void rg_log(const struct rg_log *log, enum rg_log_level level, const char *fmt, ...) {
+  if (log == NULL || (log->fn == NULL && log->fields_fn == NULL) || level < log->min) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vlog(log, level, NULL, fmt, ap);
+  va_end(ap);
+}
+
+void rg_log_ctx(const struct rg_log *log, enum rg_log_level level, const struct rg_log_fields *f,
+                const char *fmt, ...) {
+  if (log == NULL || (log->fn == NULL && log->fields_fn == NULL) || level < log->min) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vlog(log, level, f, fmt, ap);
+  va_end(ap);
 }
 
 int rg_err(char *err, int code, const char *fmt, ...) {

@@ -27,11 +27,15 @@ struct rg_log {
   rg_log_fn fn;
   void *userdata;
   enum rg_log_level min; /* lines below this level are dropped */
+  rg_log_fields_fn fields_fn; /* when set, it gets every line instead of fn */
 };
 
 /* Formats one line (at most 1023 bytes) and hands it to the sink; control
  * characters (a newline in a hostile label) become '?'. */
 void rg_log(const struct rg_log *log, enum rg_log_level level, const char *fmt, ...) RG_PRINTF(3, 4);
+/* rg_log with what the line is about (f may be NULL), for structured sinks. */
+void rg_log_ctx(const struct rg_log *log, enum rg_log_level level, const struct rg_log_fields *f,
+                const char *fmt, ...) RG_PRINTF(4, 5);
 
 /* Formats into err (RG_ERRBUF bytes) when err is not NULL; returns code so
  * that callers can write `return rg_err(err, RG_EINVAL, "...")`. */

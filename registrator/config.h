@@ -17,6 +17,7 @@ enum rg_command {
   RG_CMD_RESYNC,     /* registrator resync [options] <uri> [<uri> ...] */
   RG_CMD_HELP,
   RG_CMD_VERSION,
+  RG_CMD_HEALTHCHECK, /* registrator healthcheck [options]: asks -metrics ADDR's /healthz */
 };
 
 /* All strings are malloc()ed and owned; rg_config_free() releases them. */
@@ -43,6 +44,8 @@ struct rg_config {
   long max_in_flight;      /* -max-in-flight (requests per registry) */
   char *config_file;       /* -config */
   bool dry_run;            /* resync --dry-run */
+  char *metrics;           /* -metrics HOST:PORT (NULL: no endpoint) */
+  char *log_format;        /* -log-format: "text" (NULL) | "json" */
   struct rg_strlist registries; /* the registry URIs (positional), in order, no duplicates */
 };
 

@@ -18,6 +18,8 @@
 #include "registrator/collect.h"
 #include "registrator/connect.h"
 #include "registrator/host.h"
+#include "registrator/httpd.h"
+#include "registrator/metrics.h"
 
 #define MAX_EVENT_LINE (256 * 1024)   /* one Docker event; real ones are < 4 KiB */
 #define MAX_QUEUED_EVENTS 4096        /* past this, drop the queue and resync */
@@ -52,8 +54,15 @@ struct rg_daemon {
   int64_t stream_backoff, stream_since;
   int (*reload)(void *ud);
   void *reload_ud;
+  struct rg_metrics *metrics; /* NULL: off (metrics.h) */
+  struct rg_httpd *httpd;     /* -metrics */
   bool swarm_dirty; /* a swarm service event came (README "Swarm mode") */
 };
+
+void rg_daemon_set_metrics(struct rg_daemon *d, struct rg_metrics *m, struct rg_httpd *h) {
+  d->metrics = m;
+  d->httpd = h;
+}
 
 void rg_daemon_set_reload(struct rg_daemon *d, int (*fn)(void *ud), void *ud) {
   d->reload = fn;
@@ -69,6 +78,7 @@ static int on_event(void *ud, const struct rg_event *ev) {
     return 0;
   }
   if (ev->id == NULL || ev->action == NULL) return 0;
+  rg_metrics_event(d->metrics, ev->action);
   if (d->nqueue == MAX_QUEUED_EVENTS) {
     d->overflow = true;
     return 0;
@@ -204,6 +214,7 @@ static void resync(struct rg_daemon *d) {
   rg_strlist_free(&ids);
   rg_strlist_free(&unread);
   publish(d, RG_STEP_VERIFY);
+  rg_metrics_first_sync(d->metrics); /* Docker read, the desired set published */
 #ifdef __GLIBC__
   if (trim) malloc_trim(0); /* the reads' buffers are free: give the pages back */
 #else
@@ -235,6 +246,7 @@ static void stream_open(struct rg_daemon *d) {
       curl_multi_add_handle(d->multi, rg_docker_stream_handle(d->stream)) != CURLM_OK) {
     if (d->stream) rg_docker_stream_free(d->stream);
     d->stream = NULL;
+    rg_metrics_stream(d->metrics, false);
     stream_retry(d, err[0] ? err : "cannot subscribe", "retrying");
     return;
   }
@@ -243,14 +255,15 @@ static void stream_open(struct rg_daemon *d) {
    * event. Events queued meanwhile are applied after the resync; they only
    * re-read Docker's current state, so applying them twice is harmless. */
   CURL *easy = rg_docker_stream_handle(d->stream);
+  long code = 0;
   for (int i = 0; i < 250; i++) {
     int running = 0;
-    long code = 0;
     curl_multi_perform(d->multi, &running);
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
     if (code != 0 || running == 0 || d->s->cancel) break;
     curl_multi_poll(d->multi, NULL, 0, 20, NULL);
   }
+  rg_metrics_stream(d->metrics, code == 200);
   d->stream_since = rg_now_ms();
   rg_log(&d->s->log, RG_LOG_INFO, "listening for Docker events on %s", rg_docker_endpoint(d->docker));
   d->resync_now = true;
@@ -266,6 +279,7 @@ static void stream_check(struct rg_daemon *d) {
     char err[RG_ERRBUF] = "";
     rg_docker_stream_result(d->stream, m->data.result, err);
     stream_close(d);
+    rg_metrics_stream(d->metrics, false);
     if (rg_now_ms() - d->stream_since > 10000) d->stream_backoff = 0; /* it was healthy */
     stream_retry(d, err, "reconnecting");
     return;
@@ -314,6 +328,7 @@ static void process_events(struct rg_daemon *d) {
 int rg_daemon_run(struct rg_daemon *d, char *err) {
   stream_open(d);
   while (!d->stop) {
+    rg_metrics_heartbeat(d->metrics); /* /healthz, WATCHDOG=1 */
     int64_t now = rg_now_ms();
     if (d->stream == NULL && rg_timer_fire(&d->timers, T_STREAM, now)) stream_open(d);
     stream_check(d); /* a stream that ended inside stream_open: no fd would wake the poll */
@@ -321,6 +336,7 @@ int rg_daemon_run(struct rg_daemon *d, char *err) {
     if (d->resync_now) resync(d);
     struct curl_waitfd wfd = {.fd = d->wake[0], .events = CURL_WAIT_POLLIN};
     int timeout = (int)rg_timer_wait_ms(&d->timers, rg_now_ms(), POLL_MAX_MS);
+    timeout = (int)rg_metrics_poll_timeout(d->metrics, timeout); /* in time for WATCHDOG=1 */
     if (curl_multi_poll(d->multi, &wfd, 1, timeout, NULL) != CURLM_OK)
       return rg_err(err, RG_EIO, "event loop: curl_multi_poll failed");
     if (wfd.revents) drain_wake(d);
@@ -378,6 +394,7 @@ int rg_daemon_new(struct rg_daemon **out, struct rg_docker *docker, struct rg_en
 
 void rg_daemon_destroy(struct rg_daemon *d) {
   if (d == NULL) return;
+  rg_httpd_stop(d->httpd); /* first: its thread reads the metrics */
   stream_close(d);
   rg_engine_free(d->engine);
   if (d->multi) curl_multi_cleanup(d->multi);
@@ -391,5 +408,6 @@ void rg_daemon_destroy(struct rg_daemon *d) {
   if (d->wake[0] >= 0) close(d->wake[0]);
   if (d->wake[1] >= 0) close(d->wake[1]);
   rg_docker_close(d->docker);
+  rg_metrics_free(d->metrics); /* last: the engine's registries held its series */
   free(d);
 }

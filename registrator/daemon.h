@@ -37,4 +37,11 @@ int rg_daemon_new(struct rg_daemon **out, struct rg_docker *docker, struct rg_en
  * ones no longer in it. */
 void rg_daemon_set_reload(struct rg_daemon *d, int (*fn)(void *ud), void *ud);
 
+/* Hands d the metrics and the -metrics server (either may be NULL), owned
+ * from now on: the server stops first, the metrics go last (after the
+ * engine, whose registries hold series of m). */
+struct rg_metrics;
+struct rg_httpd;
+void rg_daemon_set_metrics(struct rg_daemon *d, struct rg_metrics *m, struct rg_httpd *h);
+
 #endif

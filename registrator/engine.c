@@ -1,6 +1,8 @@
 /* engine.c - see engine.h. */
 #include "registrator/engine.h"
 
+#include "registrator/metrics.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,7 @@ struct rg_engine {
   size_t n, cap;
   struct worker *retired; /* removed, ending on their own */
   const struct rg_log *log;
+  struct rg_metrics *metrics; /* NULL: off */
 };
 
 static void snap_unref(struct rg_engine *e, struct snapshot *s) {
@@ -85,6 +88,8 @@ static void *worker_main(void *arg) {
     w->status.passed = w->rc->passed;
     w->status.pending = w->rc->pending;
     w->status.registered = w->rc->reg->registered.n;
+    rg_metrics_registry_state(w->rc->reg->metrics, w->status.up, w->status.registered, w->status.pending,
+                              w->status.passed);
     pthread_cond_broadcast(&e->progress);
     /* sleep until something new is published, a flag is raised, or the
      * reconciler's next deadline */
@@ -192,9 +197,20 @@ void rg_engine_free(struct rg_engine *e) {
   free(e);
 }
 
+void rg_engine_set_metrics(struct rg_engine *e, struct rg_metrics *m) {
+  pthread_mutex_lock(&e->mu);
+  e->metrics = m;
+  for (size_t i = 0; i < e->n; i++) {
+    struct rg_registry *reg = e->w[i]->rc->reg;
+    rg_registry_set_metrics(reg, rg_metrics_registry_open(m, reg->label));
+  }
+  pthread_mutex_unlock(&e->mu);
+}
+
 int rg_engine_add(struct rg_engine *e, struct rg_registry *reg, const struct rg_reconciler_policy *policy,
                   const char *hostname, char *err) {
   reap(e, false);
+  if (e->metrics) rg_registry_set_metrics(reg, rg_metrics_registry_open(e->metrics, reg->label));
   if (e->n == e->cap) {
     size_t cap = e->cap ? e->cap * 2 : 4;
     struct worker **grown = realloc(e->w, cap * sizeof *grown);

@@ -44,6 +44,13 @@ int rg_engine_new(struct rg_engine **out, const struct rg_log *log, char *err);
  * closes the registries. Accepts NULL. */
 void rg_engine_free(struct rg_engine *e);
 
+/* Gives every registry, present and added later, its series in m (NULL:
+ * off; borrowed, must outlive the engine's registries): each worker reports
+ * its registry's state after every step (metrics.h). Before the first
+ * publish: the workers are idle until then. */
+struct rg_metrics;
+void rg_engine_set_metrics(struct rg_engine *e, struct rg_metrics *m);
+
 /* Adds a registry (owned from here, also on failure) with its own worker. */
 int rg_engine_add(struct rg_engine *e, struct rg_registry *reg, const struct rg_reconciler_policy *policy,
                   const char *hostname, char *err);

@@ -108,7 +108,8 @@ int rg_host_take(struct rg_host *h, const char *id, int rc, struct rg_service_li
     return RG_OK;
   }
   if (rc) {
-    rg_log(h->log, RG_LOG_WARN, "cannot inspect container %.12s: %s (resync will retry)", id,
+    rg_log_ctx(h->log, RG_LOG_WARN, &(struct rg_log_fields){.container = id},
+               "cannot inspect container %.12s: %s (resync will retry)", id,
            err && err[0] ? err : rg_strerror(rc));
     rg_service_list_free(found);
     known_forget(h, id);
@@ -143,12 +144,13 @@ static bool should_deregister(const struct rg_host *h, int exit_code) {
 }
 
 unsigned rg_host_event(struct rg_host *h, const char *a, const char *id, int exit_code) {
-  rg_log(h->log, RG_LOG_DEBUG, "event %s %.12s", a, id);
+  rg_log_ctx(h->log, RG_LOG_DEBUG, &(struct rg_log_fields){.container = id}, "event %s %.12s", a, id);
   if (strcmp(a, "create") == 0) return RG_HOST_PREDICT;
   if (strcmp(a, "start") == 0) {
     struct rg_host_prediction *p = prediction_find(h, id);
     if (p != NULL) {
-      rg_log(h->log, RG_LOG_DEBUG, "container %.12s started: writing its create-time prediction", id);
+      rg_log_ctx(h->log, RG_LOG_DEBUG, &(struct rg_log_fields){.container = id},
+                 "container %.12s started: writing its create-time prediction", id);
       put_services(h, id, &p->services);
       prediction_clear(p);
     }
@@ -163,7 +165,8 @@ unsigned rg_host_event(struct rg_host *h, const char *a, const char *id, int exi
       drop_services(h, id);
       known_forget(h, id);
     } else {
-      rg_log(h->log, RG_LOG_INFO, "container %.12s exited %d; kept (-deregister on-success)", id, exit_code);
+      rg_log_ctx(h->log, RG_LOG_INFO, &(struct rg_log_fields){.container = id},
+                 "container %.12s exited %d; kept (-deregister on-success)", id, exit_code);
     }
   } else if (strcmp(a, "destroy") == 0 || strcmp(a, "pause") == 0) {
     rg_host_drop(h, id); /* a paused container answers nothing: take it out */

@@ -14,6 +14,8 @@
 
 #include "registrator/config.h"
 #include "registrator/daemon.h"
+#include "registrator/httpd.h"
+#include "registrator/logjson.h"
 #include "registrator/settings.h"
 
 /* Signal plumbing. The handler only touches async-signal-safe state. */
@@ -55,6 +57,18 @@ static void log_stderr(void *userdata, enum rg_log_level level, const char *msg)
           msg);
 }
 
+/* -log-format json: one object a line (logjson.h), written whole. */
+static void log_stderr_json(void *userdata, enum rg_log_level level, const struct rg_log_fields *f,
+                            const char *msg) {
+  (void)userdata;
+  struct timespec ts;
+  struct rg_buf line = {0};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  if (rg_log_json(&line, &ts, level, f, msg) == RG_OK && rg_buf_append(&line, "\n", 1) == RG_OK)
+    fwrite(line.data, 1, line.len, stderr);
+  rg_buf_free(&line);
+}
+
 /* argv, kept for SIGHUP: the config file and environment are read again
  * and the flags applied on top, exactly as at start. */
 struct reload_ctx {
@@ -63,14 +77,24 @@ struct reload_ctx {
   char **argv;
 };
 
+static bool same_str(const char *a, const char *b) { return a == b || (a && b && strcmp(a, b) == 0); }
+
 /* What takes a restart: -ttl and -ttl-refresh (the registries were opened
- * with them) are kept from the running settings, with a warning. Registry
- * URIs added or removed are the daemon's to open or close. */
-static void keep_restart_only(const struct rg_settings *run, struct rg_settings *fresh) {
+ * with them), -metrics and -log-format (the endpoint and the log sink were
+ * set up at start) are kept from the running settings, with a warning.
+ * Registry URIs added or removed are the daemon's to open or close. */
+static void keep_restart_only(struct rg_settings *run, struct rg_settings *fresh) {
   if (fresh->cfg.ttl != run->cfg.ttl || fresh->cfg.ttl_refresh != run->cfg.ttl_refresh)
     rg_log(&run->log, RG_LOG_WARN, "reload: a new -ttl or -ttl-refresh takes a restart; kept");
   fresh->cfg.ttl = run->cfg.ttl;
   fresh->cfg.ttl_refresh = run->cfg.ttl_refresh;
+  if (!same_str(fresh->cfg.metrics, run->cfg.metrics) || !same_str(fresh->cfg.log_format, run->cfg.log_format))
+    rg_log(&run->log, RG_LOG_WARN, "reload: a new -metrics or -log-format takes a restart; kept");
+  char *swap[2] = {fresh->cfg.metrics, fresh->cfg.log_format}; /* the new ones go with the old settings */
+  fresh->cfg.metrics = run->cfg.metrics;
+  fresh->cfg.log_format = run->cfg.log_format;
+  run->cfg.metrics = swap[0];
+  run->cfg.log_format = swap[1];
 }
 
 /* SIGHUP: complete new settings are built from argv, the environment and
@@ -141,6 +165,8 @@ int main(int argc, char **argv) {
     rg_settings_free(s);
     return 2;
   }
+  if (s->cfg.log_format && strcmp(s->cfg.log_format, "json") == 0)
+    rg_settings_set_log_fields(s, log_stderr_json, NULL, s->log.min);
   if (s->cfg.command == RG_CMD_HELP || s->cfg.command == RG_CMD_VERSION) {
     char *usage = s->cfg.command == RG_CMD_HELP ? rg_cli_usage("registrator") : NULL;
     if (usage) fputs(usage, stdout);
@@ -148,6 +174,14 @@ int main(int argc, char **argv) {
     free(usage);
     rg_settings_free(s);
     return 0;
+  }
+  if (s->cfg.command == RG_CMD_HEALTHCHECK) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int rc = rg_httpd_check(s->cfg.metrics, 2000, err);
+    curl_global_cleanup();
+    if (rc) fprintf(stderr, "registrator: healthcheck: %s\n", err);
+    rg_settings_free(s);
+    return rc ? 1 : 0;
   }
   int status = 1;
   if (rg_settings_load_env(s, getenv_const, err) != RG_OK) {

@@ -58,6 +58,17 @@ enum rg_log_level { RG_LOG_DEBUG = 0, RG_LOG_INFO, RG_LOG_WARN, RG_LOG_ERROR };
  * The library never prints; without a sink, messages are dropped. */
 typedef void (*rg_log_fn)(void *userdata, enum rg_log_level level, const char *msg);
 
+/* What a log line is about, for structured sinks (-log-format json); any
+ * field may be NULL. The same facts are in the message text too. The
+ * registry is named without credentials or query. */
+struct rg_log_fields {
+  const char *container; /* a container ID or name */
+  const char *service;   /* a service ID */
+  const char *registry;  /* a registry URI */
+};
+typedef void (*rg_log_fields_fn)(void *userdata, enum rg_log_level level, const struct rg_log_fields *fields,
+                                 const char *msg);
+
 /* "debug", "info", "warn", "error". */
 RG_EXPORT const char *rg_log_level_name(enum rg_log_level level);
 
@@ -89,6 +100,11 @@ RG_EXPORT void rg_settings_cancel(struct rg_settings *s);
 /* Where log lines go (the library never prints). fn NULL drops them. */
 RG_EXPORT void rg_settings_set_log(struct rg_settings *s, rg_log_fn fn, void *userdata,
                                    enum rg_log_level min);
+
+/* Like rg_settings_set_log, for a sink that takes the fields apart (fields
+ * is NULL on lines about nothing in particular). Replaces the plain sink. */
+RG_EXPORT void rg_settings_set_log_fields(struct rg_settings *s, rg_log_fields_fn fn, void *userdata,
+                                          enum rg_log_level min);
 
 /* ---- services ------------------------------------------------------------ */
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "registrator/reconcile.h"
 
@@ -74,6 +75,7 @@ int rg_registry_open(struct rg_registry **out, const char *uri, const struct rg_
 void rg_registry_close(struct rg_registry *r) {
   if (r == NULL) return;
   if (r->adapter) r->adapter->close(r->state);
+  rg_metrics_registry_close(r->metrics);
   rg_service_list_free(&r->registered);
   rg_service_list_free(&r->rejected);
   config_free(&r->cfg);
@@ -99,6 +101,29 @@ char *rg_uri_label(const char *uri) {
   return b.data;
 }
 
+/* ---- metrics (metrics.h): every request timed, every outcome counted ---- */
+
+static double mono_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void timed(struct rg_registry *r, double started) { rg_metrics_request(r->metrics, mono_s() - started); }
+
+static void count(struct rg_registry *r, enum rg_metrics_op op, int rc) {
+  rg_metrics_op(r->metrics, op,
+                rc == RG_OK || rc == RG_ENOTFOUND ? RG_METRICS_OK
+                : rc == RG_EINVAL                 ? RG_METRICS_REFUSED
+                                                  : RG_METRICS_ERROR,
+                1);
+}
+
+void rg_registry_set_metrics(struct rg_registry *r, struct rg_metrics_registry *m) {
+  rg_metrics_registry_close(r->metrics);
+  r->metrics = m;
+}
+
 /* Whether rc means the registry answered (up), or never did. */
 static void note(struct rg_registry *r, int rc) {
   r->up = !(rc == RG_ECONNECT || rc == RG_EIO || rc == RG_ESTOPPED || rc == RG_ENOMEM);
@@ -111,7 +136,11 @@ int rg_registry_ping(struct rg_registry *r, char *err) {
 }
 
 int rg_registry_refresh(struct rg_registry *r, char *err) {
-  int rc = r->adapter->refresh ? r->adapter->refresh(r->state, err) : RG_OK;
+  if (r->adapter->refresh == NULL) return RG_OK;
+  double t0 = mono_s();
+  int rc = r->adapter->refresh(r->state, err);
+  timed(r, t0);
+  count(r, RG_METRICS_REFRESH, rc);
   note(r, rc);
   return rc;
 }
@@ -120,11 +149,17 @@ int rg_registry_refresh(struct rg_registry *r, char *err) {
  * registry's: retry later). Logs the outcome. */
 static int deregister_one(struct rg_registry *r, const struct rg_service *s) {
   char err[RG_ERRBUF] = "";
+  double t0 = mono_s();
   int rc = r->adapter->deregister_service(r->state, s, err);
+  timed(r, t0);
+  count(r, RG_METRICS_DEREGISTER, rc);
   note(r, rc);
   if (rc == RG_ENOTFOUND) rc = RG_OK; /* already gone is done */
-  if (rc) rg_log(r->log, RG_LOG_WARN, "%s: deregister %s failed: %s", r->label, s->id, err[0] ? err : rg_strerror(rc));
-  else rg_log(r->log, RG_LOG_INFO, "%s: deregistered %s", r->label, s->id);
+  struct rg_log_fields f = {s->container_name ? s->container_name : s->container_id, s->id, r->label};
+  if (rc)
+    rg_log_ctx(r->log, RG_LOG_WARN, &f, "%s: deregister %s failed: %s", r->label, s->id,
+               err[0] ? err : rg_strerror(rc));
+  else rg_log_ctx(r->log, RG_LOG_INFO, &f, "%s: deregistered %s", r->label, s->id);
   return rc;
 }
 
@@ -133,16 +168,20 @@ static int deregister_one(struct rg_registry *r, const struct rg_service *s) {
  * retried until it changes) are final; anything else is the registry's. */
 static int settle(struct rg_registry *r, const struct rg_service *s, int rc, const char *err) {
   note(r, rc);
+  count(r, RG_METRICS_REGISTER, rc);
+  struct rg_log_fields f = {s->container_name ? s->container_name : s->container_id, s->id, r->label};
   if (rc == RG_OK) rc = rg_service_list_upsert(&r->registered, s);
   if (rc == RG_OK) {
     rg_service_list_remove(&r->rejected, s->id);
-    rg_log(r->log, RG_LOG_INFO, "%s: registered %s as %s at %s:%d", r->label, s->id, s->name, s->ip, s->port);
+    rg_log_ctx(r->log, RG_LOG_INFO, &f, "%s: registered %s as %s at %s:%d", r->label, s->id, s->name, s->ip,
+               s->port);
   } else if (rc == RG_EINVAL) {
-    rg_log(r->log, RG_LOG_ERROR, "%s: register %s (container %s) refused, not retried until it changes: %s",
-           r->label, s->id, s->container_name ? s->container_name : "?", err[0] ? err : rg_strerror(rc));
+    rg_log_ctx(r->log, RG_LOG_ERROR, &f, "%s: register %s (container %s) refused, not retried until it changes: %s",
+               r->label, s->id, s->container_name ? s->container_name : "?", err[0] ? err : rg_strerror(rc));
     if (rg_service_list_upsert(&r->rejected, s) != RG_OK) return RG_ENOMEM;
   } else {
-    rg_log(r->log, RG_LOG_WARN, "%s: register %s failed: %s", r->label, s->id, err[0] ? err : rg_strerror(rc));
+    rg_log_ctx(r->log, RG_LOG_WARN, &f, "%s: register %s failed: %s", r->label, s->id,
+               err[0] ? err : rg_strerror(rc));
   }
   return rc;
 }
@@ -160,12 +199,15 @@ struct batch {
 /* Writes b->svcs[0..n): rcs[i] gets each outcome, errs[i] its message. */
 static void send_batch(struct rg_registry *r, struct batch *b, size_t n) {
   b->err[0] = '\0';
+  double t0 = mono_s();
   if (r->adapter->register_many == NULL) { /* n == 1 */
     b->errs[0][0] = '\0';
     b->rcs[0] = r->adapter->register_service(r->state, b->svcs[0], b->errs[0]);
+    timed(r, t0);
     return;
   }
   r->adapter->register_many(r->state, b->svcs, n, b->rcs, b->errs, b->err);
+  timed(r, t0); /* a batch is one call */
   for (size_t i = 0; i < n; i++) /* a message of the service's own (concurrent writes) beats the call's */
     if (b->rcs[i] != RG_OK && b->rcs[i] != RG_EINVAL && b->errs[i][0] == '\0')
       snprintf(b->errs[i], RG_ERRBUF, "%s", b->err);
@@ -185,13 +227,17 @@ static void deregister_batched(struct rg_registry *r, const struct rg_service_li
     size_t n = 0;
     for (; n < RG_REGISTRY_BATCH && i < gone->n; i++) b->svcs[n++] = &gone->items[i];
     b->err[0] = '\0';
+    double t0 = mono_s();
     note(r, r->adapter->deregister_many(r->state, b->svcs, n, b->rcs, b->errs, b->err));
+    timed(r, t0); /* a batch is one call */
     for (size_t j = 0; j < n; j++, (*done)++) {
       const struct rg_service *s = b->svcs[j];
       int rc = b->rcs[j] == RG_ENOTFOUND ? RG_OK : b->rcs[j]; /* already gone is done */
+      count(r, RG_METRICS_DEREGISTER, rc);
       const char *e = b->errs[j][0] ? b->errs[j] : b->err[0] ? b->err : rg_strerror(rc);
-      if (rc) rg_log(r->log, RG_LOG_WARN, "%s: deregister %s failed: %s", r->label, s->id, e);
-      else rg_log(r->log, RG_LOG_INFO, "%s: deregistered %s", r->label, s->id);
+      struct rg_log_fields f = {s->container_name ? s->container_name : s->container_id, s->id, r->label};
+      if (rc) rg_log_ctx(r->log, RG_LOG_WARN, &f, "%s: deregister %s failed: %s", r->label, s->id, e);
+      else rg_log_ctx(r->log, RG_LOG_INFO, &f, "%s: deregistered %s", r->label, s->id);
       if (rc == RG_OK) {
         rg_service_list_remove(&r->registered, s->id);
         continue;
@@ -266,8 +312,8 @@ size_t rg_registry_apply(struct rg_registry *r, const struct rg_service_list *de
   if (!halted && done < total) register_all(r, &ops, &done, &pending, &halted);
   if (halted && done < total) {
     pending += total - done;
-    rg_log(r->log, RG_LOG_WARN, "%s: %zu more write(s) postponed until the registry answers", r->label,
-           total - done);
+    rg_log_ctx(r->log, RG_LOG_WARN, &(struct rg_log_fields){.registry = r->label},
+               "%s: %zu more write(s) postponed until the registry answers", r->label, total - done);
   }
   rg_service_list_free(&gone);
   rg_op_list_free(&ops);
@@ -281,11 +327,15 @@ size_t rg_registry_verify(struct rg_registry *r, const struct rg_service_list *d
   struct rg_service_list found = {0};
   char err[RG_ERRBUF] = "";
   int rc = RG_EUNSUPPORTED; /* -cleanup needs every entry; drift repair only ours */
+  double t0 = mono_s();
   if (!cleanup && r->adapter->list_own) rc = r->adapter->list_own(r->state, &found, err);
   if (rc == RG_EUNSUPPORTED) rc = r->adapter->list(r->state, &found, err);
+  timed(r, t0);
+  count(r, RG_METRICS_LIST, rc);
   note(r, rc);
   if (rc != RG_OK) {
-    rg_log(r->log, RG_LOG_WARN, "cannot list %s to verify it: %s", r->label, err);
+    rg_log_ctx(r->log, RG_LOG_WARN, &(struct rg_log_fields){.registry = r->label}, "cannot list %s to verify it: %s",
+               r->label, err);
     rg_service_list_free(&found);
     return 1;
   }
@@ -298,7 +348,8 @@ size_t rg_registry_verify(struct rg_registry *r, const struct rg_service_list *d
       i++;
       continue;
     }
-    rg_log(r->log, RG_LOG_WARN, "%s: %s is missing from the registry; writing it again", r->label, mine->id);
+    rg_log_ctx(r->log, RG_LOG_WARN, &(struct rg_log_fields){mine->container_name, mine->id, r->label},
+               "%s: %s is missing from the registry; writing it again", r->label, mine->id);
     rg_service_list_remove(&r->registered, mine->id); /* the next apply re-registers it */
     (*drifted)++;
   }
@@ -331,7 +382,10 @@ int rg_registry_write(struct rg_registry *r, const struct rg_service *s, bool ad
   if (old && rg_service_equal(old, s))
     return rg_err(err, RG_EINVAL, "%s: %s was refused before and has not changed", r->label, s->id);
   char why[RG_ERRBUF] = "";
-  rc = settle(r, s, r->adapter->register_service(r->state, s, why), why);
+  double t0 = mono_s();
+  rc = r->adapter->register_service(r->state, s, why);
+  timed(r, t0);
+  rc = settle(r, s, rc, why);
   return rc ? rg_err(err, rc, "%s: register %s: %s", r->label, s->id, why[0] ? why : rg_strerror(rc)) : RG_OK;
 }
 

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "adapters/adapter.h"
+#include "registrator/metrics.h"
 #include "registrator/service.h"
 
 struct rg_registry {
@@ -22,6 +23,7 @@ struct rg_registry {
                                          until the service changes; sorted by id */
   const struct rg_log *log;
   struct rg_adapter_config cfg;       /* owned copies of every string the adapter borrows */
+  struct rg_metrics_registry *metrics; /* its series (metrics.h); NULL: off; closed with it */
 };
 
 /* Parses uri, finds its adapter and opens it (no network I/O is required to
@@ -33,6 +35,11 @@ int rg_registry_open(struct rg_registry **out, const char *uri, const struct rg_
 void rg_registry_close(struct rg_registry *r); /* accepts NULL */
 
 int rg_registry_ping(struct rg_registry *r, char *err);
+
+/* Hands r its series (owned from here: closed with r). Every request is
+ * timed into it and every operation counted; the registry's state is
+ * reported by whoever drives it (engine.c). */
+void rg_registry_set_metrics(struct rg_registry *r, struct rg_metrics_registry *m);
 
 /* Writes the difference between desired (sorted by id) and what is
  * registered. A failed write is logged with the service ID and left for

@@ -1,6 +1,7 @@
 /* settings.c - see settings.h and registrator.h. */
 #include "registrator/settings.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@ void rg_settings_free(struct rg_settings *s) {
   rg_config_free(&s->cfg);
   cred_free(&s->cred);
   rg_strlist_free(&s->tags);
+  free(s->notify_socket);
   free(s->host_ip);
   free(s->use_ip_from_label);
   rg_swarm_free(&s->swarm);
@@ -52,6 +54,15 @@ void rg_settings_free(struct rg_settings *s) {
 
 void rg_settings_set_log(struct rg_settings *s, rg_log_fn fn, void *userdata, enum rg_log_level min) {
   s->log.fn = fn;
+  s->log.fields_fn = NULL;
+  s->log.userdata = userdata;
+  s->log.min = min;
+}
+
+void rg_settings_set_log_fields(struct rg_settings *s, rg_log_fields_fn fn, void *userdata,
+                                enum rg_log_level min) {
+  s->log.fn = NULL;
+  s->log.fields_fn = fn;
   s->log.userdata = userdata;
   s->log.min = min;
 }
@@ -175,8 +186,21 @@ int rg_settings_load_env(struct rg_settings *s, const char *(*getenv_fn)(const c
   s->prepared = false;
   if (set_str(&s->cred.docker_host, getenv_fn("DOCKER_HOST")) != RG_OK)
     return rg_err(err, RG_ENOMEM, "out of memory");
-  int rc = load_etcd(&s->cred.etcd, getenv_fn, err);
+  int rc = rg_settings_load_systemd(s, getenv_fn, err);
+  if (rc == RG_OK) rc = load_etcd(&s->cred.etcd, getenv_fn, err);
   return rc ? rc : load_consul(&s->cred.consul, getenv_fn, err);
+}
+
+int rg_settings_load_systemd(struct rg_settings *s, const char *(*getenv_fn)(const char *), char *err) {
+  long v = 0;
+  const char *us = getenv_fn("WATCHDOG_USEC"), *pid = getenv_fn("WATCHDOG_PID");
+  s->watchdog_usec = 0;
+  s->watchdog_pid = 0;
+  if (us && us[0] && rg_parse_long(us, 1, LONG_MAX, &v) == RG_OK) s->watchdog_usec = v;
+  if (pid && pid[0] && rg_parse_long(pid, 1, LONG_MAX, &v) == RG_OK) s->watchdog_pid = v;
+  if (us && us[0] && s->watchdog_usec == 0)
+    return rg_err(err, RG_EINVAL, "WATCHDOG_USEC=\"%s\": want microseconds", us);
+  return set_str(&s->notify_socket, getenv_fn("NOTIFY_SOCKET")) ? rg_err(err, RG_ENOMEM, "out of memory") : RG_OK;
 }
 
 /* The model options over s's own derived fields. */

@@ -31,6 +31,10 @@ struct rg_settings {
   struct rg_log log;
   struct rg_credentials cred;
   volatile int cancel; /* set by rg_settings_cancel(): abandon retries */
+  /* systemd (notify.h): $NOTIFY_SOCKET, $WATCHDOG_USEC, $WATCHDOG_PID */
+  char *notify_socket;
+  long long watchdog_usec;
+  long watchdog_pid;
   /* derived by rg_settings_prepare(), all owned: nothing here points into
    * cfg or cred, so rg_settings_set() never leaves a view dangling (until
    * the next prepare a view is the old one, still valid) */
@@ -51,6 +55,8 @@ struct rg_settings {
  * CONSUL_HTTP_TOKEN or CONSUL_HTTP_TOKEN_FILE, CONSUL_HTTP_SSL_VERIFY=false
  * for Consul. Errors name the variable or file, never a secret. */
 int rg_settings_load_env(struct rg_settings *s, const char *(*getenv_fn)(const char *), char *err);
+/* NOTIFY_SOCKET, WATCHDOG_USEC, WATCHDOG_PID (called by rg_settings_load_env). */
+int rg_settings_load_systemd(struct rg_settings *s, const char *(*getenv_fn)(const char *), char *err);
 
 /* Derives host facts and the model/adapter views from the options (logs
  * which address ports bound to all addresses get). Idempotent until an

@@ -15,7 +15,7 @@ STATE=${RG_TEST_STATE:-/tmp/registrator-test}
 DOCKER_SOCK=/var/run/docker.sock
 ETCD_URL=http://127.0.0.1:2379
 IMAGE=local/busybox
-PACKAGES="docker.io etcd-server etcd-client busybox-static libcurl4-openssl-dev
+PACKAGES="docker.io etcd-server etcd-client busybox-static libcurl4-openssl-dev libmicrohttpd-dev prometheus
   libyajl-dev libconfig-dev libcriterion-dev jq pkg-config gcc g++ make python3 openssl binutils curl valgrind"
 
 NAME=servers

@@ -6,7 +6,8 @@
 # appended). Both reuse the running dockerd (tests/servers.sh start) and start their own etcd
 # on 127.0.0.1:26379 with its data on /dev/shm. Missed targets do not fail the target; a
 # broken harness does.
-.PHONY: bench bench-smoke bench-backends
+# make bench-metrics  -metrics off against on, side by side (issue 15): latency, RssAnon, idle CPU
+.PHONY: bench bench-smoke bench-backends bench-metrics
 bench: servers
 	$(MAKE) BUILD=build SAN= all
 	python3 tests/bench/bench.py --bin build/registrator
@@ -18,3 +19,7 @@ bench-smoke: servers
 bench-backends: servers
 	$(MAKE) BUILD=build SAN= all
 	python3 tests/bench/bench_backends.py --bin build/registrator
+
+bench-metrics: servers
+	$(MAKE) BUILD=build SAN= all
+	python3 tests/bench/bench.py --bin build/registrator --metrics

@@ -2,7 +2,10 @@
 """bench.py - the registrator benchmark (issue 7). Run by `make bench` and
 `make bench-smoke`; see tests/bench/README.md for the method.
 
-    python3 tests/bench/bench.py [--bin build/registrator]
+    python3 tests/bench/bench.py [--bin build/registrator] [--metrics]
+
+--metrics runs only the metrics scenario: the binary with -metrics off and on
+side by side (latency, RssAnon, idle CPU; BENCH_METRICS_PORT, default 26381).
 
 Environment (all optional):
   BENCH_QUICK=1            smoke run: few containers, short windows (~2 min)
@@ -1052,6 +1055,115 @@ def report(b, started):
     return "\n".join(out) + "\n"
 
 
+# ------------------------------------------------------------------ metrics on vs off (issue 15)
+
+METRICS_PORT = env_int("BENCH_METRICS_PORT", 26381)
+METRICS_SCRAPE_S = 5.0  # a scraper asks /metrics this often while "on" idles (Prometheus: 15-60 s)
+
+
+def scrape(stop, port, counter):
+    while not stop.is_set():
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", "/metrics")
+            c.getresponse().read()
+            c.close()
+            counter[0] += 1
+        except OSError:
+            pass
+        stop.wait(METRICS_SCRAPE_S)
+
+
+def thread_cpu_ns(pid):
+    """CPU of a process's threads other than the main one (libmicrohttpd's)."""
+    total = 0
+    for t in os.listdir("/proc/%d/task" % pid):
+        if int(t) == pid:
+            continue
+        try:
+            with open("/proc/%d/task/%s/schedstat" % (pid, t)) as f:
+                total += int(f.read().split()[0])
+        except OSError:
+            pass
+    return total
+
+
+def metrics_idle(b, impls):
+    """Both daemons at once (own -hostname, so own keys), measured in the same
+    windows: the same Docker events of other users reach both."""
+    b.clear_registry()
+    ds = [Daemon(impl, FLAGS + ["-hostname", "rgb-%s" % impl.label], "midle") for impl in impls]
+    time.sleep(2.0)
+    for d in ds:
+        if not d.alive():
+            raise HarnessError("%s exited at start (see %s)" % (d.impl.label, d.logpath))
+    stop, scrapes = threading.Event(), [0]
+    t = threading.Thread(target=scrape, args=(stop, METRICS_PORT, scrapes), daemon=True)
+    t.start()
+    log("idle CPU: off and on side by side, %d s, /metrics scraped every %.0f s" % (IDLE_S, METRICS_SCRAPE_S))
+    ev0, sub, on = b.events.count, IDLE_S / 3.0, ds[1]
+    for _ in range(3):
+        t0, c0, h0 = time.monotonic(), [d.cpu_ns() for d in ds], thread_cpu_ns(on.pid)
+        time.sleep(sub)
+        t1, c1, h1 = time.monotonic(), [d.cpu_ns() for d in ds], thread_cpu_ns(on.pid)
+        for d, a0, a1 in zip(ds, c0, c1):
+            b.res.add(d.impl, "idle_cpu", 100.0 * (a1 - a0) / 1e9 / (t1 - t0))
+        b.res.add(on.impl, "metrics_thread_cpu", 100.0 * (h1 - h0) / 1e9 / (t1 - t0))
+    stop.set()
+    t.join()
+    b.idle_n = running_count()
+    for d in ds:
+        b.res.add(d.impl, "rss_idle", d.rss_anon_kib() / 1024.0)
+        d.stop()
+    mt = b.res.samples["on"].get("metrics_thread_cpu", [])
+    b.res.notes.append("idle window: %d Docker container events of other users reached both daemons; %d scrapes "
+                       "of /metrics; the HTTP thread of 'on' used %.4f %% CPU (median of 3 windows)"
+                       % (b.events.count - ev0, scrapes[0], statistics.median(mt) if mt else -1))
+
+
+def metrics_scenario(snap, binary):
+    """--metrics: the same binary with -metrics off and on: event-to-key
+    latency (rounds interleaved, one daemon at a time), then both daemons at
+    once for idle CPU (< 0.1 %) and RssAnon (on - off <= 512 KiB), /metrics
+    scraped meanwhile."""
+    impls = [Impl("off", [snap]), Impl("on", [snap, "-metrics", "127.0.0.1:%d" % METRICS_PORT])]
+    for i in impls:
+        i.shown = " ".join(i.argv) + " (copied from %s)" % binary
+    b = Bench(impls)
+    atexit.register(b.teardown)
+    try:
+        b.setup()
+        b.calibrate()
+        for rnd in range(LAT_ROUNDS):
+            for impl in impls:
+                log("metrics %s: latency round %d/%d, %d containers" % (impl.label, rnd + 1, LAT_ROUNDS, LAT_N))
+                lats = b.latency_round(impl, rnd, LAT_N, tag="mlat")
+                if lats:
+                    b.res.add(impl, "lat_p50", percentile(lats, 50))
+                    b.res.add(impl, "lat_p99", percentile(lats, 99))
+                    b.res.add(impl, "lat_max", max(lats))
+                    b.res.samples[impl.label].setdefault("lat_all", []).extend(lats)
+        metrics_idle(b, impls)
+    finally:
+        b.teardown()
+        atexit.unregister(b.teardown)
+
+    def med(label, key):
+        xs = b.res.samples[label].get(key, [])
+        return statistics.median(xs) if xs else None
+    for key, when in (("rss_0", "1.5 s after start"), ("rss_idle", "after the idle window and its scrapes")):
+        rss = (med("off", key), med("on", key))
+        if None not in rss:
+            d_kib = (rss[1] - rss[0]) * 1024
+            b.res.notes.append("metrics on - off: RssAnon %+.0f KiB %s (off %.0f KiB, on %.0f KiB; target <= +512): %s"
+                               % (d_kib, when, rss[0] * 1024, rss[1] * 1024, "pass" if d_kib <= 512 else "MISS"))
+    for key in ("lat_p50", "lat_p99"):
+        v = (med("off", key), med("on", key))
+        if None not in v:
+            b.res.notes.append("metrics on - off: %s %+.2f ms (off %.2f, on %.2f)" % (key, v[1] - v[0], v[0], v[1]))
+    return b
+
+
 # ------------------------------------------------------------------ main
 
 def main(argv):
@@ -1071,6 +1183,13 @@ def main(argv):
         if exe is None:
             raise HarnessError("%s: %s is not an executable" % (impl.label, impl.argv[0]))
     started = time.monotonic()
+    if "--metrics" in argv:
+        b = metrics_scenario(snap, binary)
+        text = report(b, started)
+        sys.stdout.write(text)
+        with open(os.path.join(OUT, "results-metrics.txt"), "w") as f:
+            f.write(text)
+        return 0
     b = Bench(impls)
 
     def on_signal(sig, frame):

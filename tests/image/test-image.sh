@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 tag="rgt-image-$$"
 prefix="/$tag"
-image=registrator:test
+image=${RG_IMAGE:-registrator:test}
 pass=0 fail=0
 log() { printf 'image: %s\n' "$*" >&2; }
 cleanup() {
@@ -43,8 +43,10 @@ ships_only_the_binary() {
 }
 check "the runtime stage ships the binary without the toolchain" ships_only_the_binary
 
+# the image's HEALTHCHECK, sooner than its 30 s interval; the endpoint on a port of the tests' own
 docker run -d --name "$tag" --net host -v /var/run/docker.sock:/tmp/docker.sock \
-  -e DOCKER_HOST=unix:///tmp/docker.sock "$image" -hostname imagehost \
+  -e DOCKER_HOST=unix:///tmp/docker.sock -e REGISTRATOR_METRICS=127.0.0.1:33592 \
+  --health-interval 1s --health-start-period 1s "$image" -hostname imagehost \
   -ttl 30 -ttl-refresh 10 "etcd://127.0.0.1:2379$prefix" >/dev/null
 docker run -d --name "$tag-web" -p 127.0.0.1::80 -l SERVICE_NAME=imgweb local/busybox \
   httpd -f -p 80 >/dev/null
@@ -53,6 +55,8 @@ registered() {
   [ "$(ETCDCTL_API=3 etcdctl get --print-value-only "$prefix/imgweb/imagehost:$tag-web:80")" = "127.0.0.1:$port" ]
 }
 check "the container registers a service" wait_for 30 registered
+healthy() { [ "$(docker inspect -f '{{.State.Health.Status}}' "$tag")" = healthy ]; }
+check "its HEALTHCHECK (registrator healthcheck) reports healthy" wait_for 30 healthy
 deregistered() { [ -z "$(ETCDCTL_API=3 etcdctl get --print-value-only "$prefix/imgweb/imagehost:$tag-web:80")" ]; }
 docker rm -f "$tag-web" >/dev/null
 check "and deregisters it when it dies" wait_for 30 deregistered

@@ -203,7 +203,7 @@ Test(settings, a_reload_builds_completely_before_it_hands_over) {
   fake_env_vars = env;
   char *argv[] = {"registrator", "-config", path, "etcd://127.0.0.1:2379/x", NULL};
   int lines = 0;
-  struct rg_log log = {count_lines, &lines, RG_LOG_DEBUG};
+  struct rg_log log = {.fn = count_lines, .userdata = &lines, .min = RG_LOG_DEBUG};
   struct rg_settings *run = NULL, *fresh = NULL;
   char err[RG_ERRBUF];
   cr_assert_eq(rg_settings_build(&run, 4, argv, fake_env, &log, err), RG_OK, "%s", err);
