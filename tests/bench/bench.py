@@ -23,6 +23,7 @@ Environment (all optional):
   BENCH_PARALLEL           concurrent Docker API calls when creating/removing (8)
   BENCH_TRACE=0            skip the traced latency round (breakdown through the proxy)
   BENCH_ISOLATION=0        skip the isolation rounds (latency alone vs with a second, SIGSTOPped etcd)
+  BENCH_PHASES             which phases run ("latency,sizes,isolation")
   BENCH_OUT                directory for logs and results.json (build/bench)
 
 Exit status: 0 when the harness ran (missed targets are reported, not failed),
@@ -75,6 +76,7 @@ ETCD_PORT = env_int("BENCH_ETCD_PORT", 26379)
 PARALLEL = env_int("BENCH_PARALLEL", 8)
 TRACE = os.environ.get("BENCH_TRACE", "1") not in ("", "0")
 ISOLATION = os.environ.get("BENCH_ISOLATION", "1") not in ("", "0")
+PHASES = os.environ.get("BENCH_PHASES", "latency,sizes,isolation").split(",")
 OUT = os.environ.get("BENCH_OUT", "build/bench")
 OTHER = os.environ.get("BENCH_OTHER", "").strip()
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -1209,9 +1211,11 @@ def main(argv):
         b.setup()
         log("calibrating the watcher")
         b.calibrate()
-        phase("latency", b.phase_latency)
-        phase("sync/memory/idle/steady", b.phase_sizes)
-        if ISOLATION:
+        if "latency" in PHASES:
+            phase("latency", b.phase_latency)
+        if "sizes" in PHASES:
+            phase("sync/memory/idle/steady", b.phase_sizes)
+        if ISOLATION and "isolation" in PHASES:
             phase("isolation", b.phase_isolation)
     finally:
         b.teardown()
