@@ -11,6 +11,7 @@
 #include "tests/integration/itest.h"
 
 #define PRIV_ETCD "127.0.0.1:33379"
+#define AUTH_ETCD "127.0.0.1:33381" /* the logs test's etcd with auth (peer 33382) */
 
 /* What a test started, stopped by the suites' .fini also when it fails
  * half-way (a leftover would take the next test's port). */
@@ -157,22 +158,25 @@ Test(metrics, exposition_passes_promtool_and_values_follow_a_container) {
 /* ---- a private etcd, stopped and started again ---- */
 
 static bool priv_etcd_up(void *ud) {
-  (void)ud;
   int st;
-  free(it_sh(&st, "curl -sf --max-time 1 http://" PRIV_ETCD "/health >/dev/null"));
+  free(it_sh(&st, "curl -sf --max-time 1 http://%s/health >/dev/null", (const char *)ud));
   return st == 0;
 }
 
-static long priv_etcd_start(const char *dir) {
+/* endpoint "127.0.0.1:<port>", its peer on peer_port: each test has its
+ * own, since the suites run in parallel. */
+static long priv_etcd_start_on(const char *dir, const char *endpoint, int peer_port) {
   long pid = it_spawn("/tmp/h15-etcd.log",
-                      "etcd --name h15 --data-dir %s --listen-client-urls http://" PRIV_ETCD
-                      " --advertise-client-urls http://" PRIV_ETCD " --listen-peer-urls http://127.0.0.1:33380"
-                      " --initial-advertise-peer-urls http://127.0.0.1:33380"
-                      " --initial-cluster h15=http://127.0.0.1:33380",
-                      dir);
-  cr_assert(it_wait(20, priv_etcd_up, NULL), "private etcd did not start");
+                      "etcd --name h15 --data-dir %s --listen-client-urls http://%s"
+                      " --advertise-client-urls http://%s --listen-peer-urls http://127.0.0.1:%d"
+                      " --initial-advertise-peer-urls http://127.0.0.1:%d"
+                      " --initial-cluster h15=http://127.0.0.1:%d",
+                      dir, endpoint, endpoint, peer_port, peer_port, peer_port);
+  cr_assert(it_wait(20, priv_etcd_up, (void *)endpoint), "private etcd on %s did not start", endpoint);
   return pid;
 }
+
+static long priv_etcd_start(const char *dir) { return priv_etcd_start_on(dir, PRIV_ETCD, 33380); }
 
 /* Two registries: the shared etcd and a private one that is stopped; each
  * has its own series, and only the stopped one goes down. */
@@ -315,7 +319,7 @@ static long auth_daemon(const struct it_daemon *d, const char *log_path, const c
   unlink(log_path);
   return it_spawn(log_path,
                   "env RG_DEBUG=1 ETCDCTL_USER=root ETCDCTL_PASSWORD=%s %s -hostname testhost %s "
-                  "etcd://" PRIV_ETCD "%s",
+                  "etcd://" AUTH_ETCD "%s",
                   password, it_bin(), opts, d->prefix);
 }
 
@@ -324,8 +328,8 @@ Test(logs, json_lines_carry_their_fields_and_no_form_shows_a_secret) {
   snprintf(dir, sizeof dir, "/tmp/h15/%s", it_name("etcd-auth"));
   free(it_sh(NULL, "rm -rf %s; mkdir -p /tmp/h15", dir));
   snprintf(live_dir, sizeof live_dir, "%s", dir);
-  long etcd = live_etcd = priv_etcd_start(dir);
-  free(it_sh_ok("E='etcdctl --endpoints=" PRIV_ETCD "'; export ETCDCTL_API=3; $E user add root:" MARKER
+  long etcd = live_etcd = priv_etcd_start_on(dir, AUTH_ETCD, 33382);
+  free(it_sh_ok("E='etcdctl --endpoints=" AUTH_ETCD "'; export ETCDCTL_API=3; $E user add root:" MARKER
                 " >/dev/null && $E user grant-role root root >/dev/null && $E auth enable >/dev/null"));
   struct it_daemon d;
   it_daemon_init(&d, "rgt-logs");
@@ -340,7 +344,7 @@ Test(logs, json_lines_carry_their_fields_and_no_form_shows_a_secret) {
     d.pid = live_daemon = auth_daemon(&d, d.log, MARKER, opts);
     cr_assert(wait_status(33591, "/readyz", 200, READY_S), "%s: never ready", forms[i]);
     int st;
-    char *v = it_sh(&st, "ETCDCTL_API=3 etcdctl --endpoints=" PRIV_ETCD " --user root:" MARKER
+    char *v = it_sh(&st, "ETCDCTL_API=3 etcdctl --endpoints=" AUTH_ETCD " --user root:" MARKER
                     " get --print-value-only %s", key);
     cr_expect(v[0] != '\0', "%s: not registered: %s", forms[i], key);
     free(v);
@@ -365,7 +369,7 @@ Test(logs, json_lines_carry_their_fields_and_no_form_shows_a_secret) {
                         " | head -n1",
                         name, name, d.log);
       char want[256];
-      snprintf(want, sizeof want, "etcd://" PRIV_ETCD "%s\n", d.prefix);
+      snprintf(want, sizeof want, "etcd://" AUTH_ETCD "%s\n", d.prefix);
       cr_expect_str_eq(reg, want, "no registration line with its fields");
       free(reg);
     }
