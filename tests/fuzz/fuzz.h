@@ -35,7 +35,7 @@ static inline void fuzz_log_fn(void *ud, enum rg_log_level level, const char *ms
     FUZZ_CHECK(*p >= 0x20 && *p != 0x7f);
 }
 static inline const struct rg_log *fuzz_log(void) {
-  static const struct rg_log log = {fuzz_log_fn, NULL, RG_LOG_DEBUG};
+  static const struct rg_log log = {.fn = fuzz_log_fn, .min = RG_LOG_DEBUG};
   return &log;
 }
 
