@@ -23,10 +23,10 @@ static void put(yajl_gen g, const char *key, const char *value) {
 
 int rg_log_json(struct rg_buf *out, const struct timespec *ts, enum rg_log_level level,
                 const struct rg_log_fields *f, const char *msg) {
-  char stamp[40] = "", when[32] = "";
+  char stamp[64] = "", when[32] = "";
   struct tm tm;
   if (gmtime_r(&ts->tv_sec, &tm)) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(stamp, sizeof stamp, "%s.%03ldZ", when, ts->tv_nsec / 1000000L);
+  snprintf(stamp, sizeof stamp, "%s.%03dZ", when, (int)(ts->tv_nsec / 1000000L % 1000));
   yajl_gen g = yajl_gen_alloc(NULL);
   if (g == NULL) return RG_ENOMEM;
   yajl_gen_config(g, yajl_gen_validate_utf8, 1);
