@@ -22,6 +22,7 @@ const char *rg_log_level_name(enum rg_log_level level) {
   return (unsigned)level < RG_ARRAY_LEN(names) ? names[level] : "?";
 }
 
+RG_PRINTF(4, 0)
 static void vlog(const struct rg_log *log, enum rg_log_level level, const struct rg_log_fields *f,
                  const char *fmt, va_list ap) {
   char line[1024];
