@@ -43,7 +43,7 @@ static const struct opt options[] = {
     {"retry-attempts", OPT_LONG, F(retry_attempts), -1, 1000000000, "N",
      "extra attempts to reach the registry at start (-1: forever)"},
     {"retry-interval", OPT_LONG, F(retry_interval), 1, 86400000, "MS",
-     "milliseconds between those attempts"},
+     "milliseconds between those attempts; also the cap of each registry's retry backoff"},
     {"cleanup", OPT_BOOL, F(cleanup), 0, 0, NULL,
      "remove this host's dangling services at start and on every resync"},
     {"deregister-on-exit", OPT_BOOL, F(deregister_on_exit), 0, 0, NULL,
