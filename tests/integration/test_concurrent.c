@@ -52,7 +52,7 @@ static struct rg_registry *open_uri(const char *uri, long timeout_ms) {
 static struct rg_service_list services(size_t n, bool renamed) {
   struct rg_service_list l = {0};
   for (size_t i = 0; i < n; i++) {
-    char id[48], name[16], ip[32], ver[16];
+    char id[48], name[32], ip[48], ver[24];
     snprintf(id, sizeof id, "testhost:c%04zu:80", i);
     snprintf(name, sizeof name, "%s%zu", renamed ? "api" : "web", i % 7);
     snprintf(ip, sizeof ip, "10.0.%zu.%zu", i / 256, i % 256);
