@@ -292,8 +292,15 @@ Test(metrics, the_endpoint_under_abuse_while_containers_churn_keeps_the_registry
   long slack = strtol(asan, NULL, 10) > 0 ? 4 : 1;
   free(asan);
   cr_log_info("VmRSS: %ld KiB before, %ld after one round of abuse, %ld after two", rss0, rss1, rss2);
-  cr_expect_lt(rss1 - rss0, 4096 * slack, "memory grew %ld KiB in one round of abuse", rss1 - rss0);
-  cr_expect_lt(rss2 - rss1, 1024 * slack, "memory grew %ld KiB more in a second round", rss2 - rss1);
+  /* under make test-valgrind the process is valgrind itself, whose VmRSS
+   * is its own shadow memory: memcheck's leak check stands in there */
+  char *vg = it_sh(NULL, "grep -c valgrind %s", it_bin());
+  bool under_valgrind = strtol(vg, NULL, 10) > 0;
+  free(vg);
+  if (!under_valgrind) {
+    cr_expect_lt(rss1 - rss0, 4096 * slack, "memory grew %ld KiB in one round of abuse", rss1 - rss0);
+    cr_expect_lt(rss2 - rss1, 1024 * slack, "memory grew %ld KiB more in a second round", rss2 - rss1);
+  }
 
   cr_expect_eq(it_wait_exit(churn, 120), 0, "the churn did not finish");
   struct in_step s = {&d, NULL, NULL};
