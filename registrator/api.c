@@ -140,7 +140,7 @@ int rg_resync_once(struct rg_settings *s, size_t *failed, char *err) {
   if (rc == RG_OK && rg_engine_count(e) > 0) {
     rc = rg_engine_publish(e, &desired, 1, s->cfg.cleanup ? RG_STEP_VERIFY : 0);
     if (rc == RG_OK) rg_engine_wait(e, 1, INT64_MAX, &s->cancel);
-    rg_engine_stop(e, false);
+    rg_engine_stop(e);
     for (size_t i = 0; rc == RG_OK && i < rg_engine_count(e); i++) {
       struct rg_engine_status st;
       rg_engine_status(e, i, &st);

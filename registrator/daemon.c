@@ -348,9 +348,9 @@ int rg_daemon_run(struct rg_daemon *d, char *err) {
   stream_close(d);
   /* the workers' requests were abandoned (s->cancel); the deregistrations
    * of -deregister-on-exit are the stop's own */
-  rg_engine_stop(d->engine, false);
+  rg_engine_stop(d->engine);
   d->s->cancel = 0;
-  if (d->s->cfg.deregister_on_exit) rg_engine_stop(d->engine, true);
+  if (d->s->cfg.deregister_on_exit) rg_engine_deregister_all(d->engine);
   return RG_OK;
 }
 

@@ -175,10 +175,12 @@ static void stop_all(struct rg_engine *e) {
     }
 }
 
-void rg_engine_stop(struct rg_engine *e, bool deregister) {
-  if (e == NULL) return;
-  stop_all(e);
-  for (size_t i = 0; deregister && i < e->n; i++) {
+void rg_engine_stop(struct rg_engine *e) {
+  if (e) stop_all(e);
+}
+
+void rg_engine_deregister_all(struct rg_engine *e) {
+  for (size_t i = 0; e && i < e->n; i++) {
     size_t failed = rg_reconciler_deregister_all(e->w[i]->rc);
     if (failed)
       rg_log(e->log, RG_LOG_WARN, "%s: %zu service(s) could not be deregistered on exit",

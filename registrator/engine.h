@@ -81,9 +81,11 @@ void rg_engine_status(struct rg_engine *e, size_t i, struct rg_engine_status *ou
  * is raised, or deadline_ms passes): for tests and the one-shot. */
 bool rg_engine_wait(struct rg_engine *e, uint64_t gen, int64_t deadline_ms, const volatile int *stop);
 
-/* Stops and joins every worker, then (when deregister is set) deregisters
- * each registry's services from this thread, one registry after another:
- * the daemon's exit. */
-void rg_engine_stop(struct rg_engine *e, bool deregister);
+/* Stops and joins every worker (the daemon's exit). */
+void rg_engine_stop(struct rg_engine *e);
+
+/* After rg_engine_stop: deregisters each registry's services from this
+ * thread, one registry after another (-deregister-on-exit). */
+void rg_engine_deregister_all(struct rg_engine *e);
 
 #endif

@@ -76,7 +76,7 @@ int64_t rg_reconciler_step(struct rg_reconciler *rc, const struct rg_service_lis
       rg_log(rc->reg->log, RG_LOG_WARN, "%s: TTL refresh failed: %s", rc->reg->label, err);
     rg_timer_arm(&rc->timers, RG_T_REFRESH, now + rc->policy.ttl_refresh_s * 1000);
   }
-  rc->passed = rc->applied && !rc->verify_wanted ? true : rc->passed;
+  if (rc->applied && !rc->verify_wanted) rc->passed = true;
   rc->in_step = rc->applied && rc->pending == 0 && !rc->verify_wanted && rc->applied_gen == gen;
   return rg_timer_next(&rc->timers);
 }
