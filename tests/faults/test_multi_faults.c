@@ -11,8 +11,8 @@
 
 #include "tests/integration/itest.h"
 
-#define VICTIM_PORT 37379
-#define VICTIM "127.0.0.1:37379"
+#define VICTIM_PORT 28379
+#define VICTIM "127.0.0.1:28379"
 
 IT_SUITE(multi_faults);
 

@@ -45,7 +45,7 @@ check "the runtime stage ships the binary without the toolchain" ships_only_the_
 
 # the image's HEALTHCHECK, sooner than its 30 s interval; the endpoint on a port of the tests' own
 docker run -d --name "$tag" --net host -v /var/run/docker.sock:/tmp/docker.sock \
-  -e DOCKER_HOST=unix:///tmp/docker.sock -e REGISTRATOR_METRICS=127.0.0.1:33592 \
+  -e DOCKER_HOST=unix:///tmp/docker.sock -e REGISTRATOR_METRICS=127.0.0.1:29592 \
   --health-interval 1s --health-start-period 1s "$image" -hostname imagehost \
   -ttl 30 -ttl-refresh 10 "etcd://127.0.0.1:2379$prefix" >/dev/null
 docker run -d --name "$tag-web" -p 127.0.0.1::80 -l SERVICE_NAME=imgweb local/busybox \

@@ -3,7 +3,7 @@
  * catalog; it counts the requests it held at once and keeps each body it
  * got) and the real etcd on 127.0.0.1:2379 through the v2 keys API (etcd2://,
  * skydns2://), 300+ services each, every body and key checked byte for
- * byte. The double listens on 127.0.0.1:34501-34505; etcd keys go under
+ * byte. The double listens on 127.0.0.1:28501-28505; etcd keys go under
  * /h17-<pid>-<n> and are deleted afterwards. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,17 +149,17 @@ static void consul_round(bool catalog, int port) {
 }
 
 Test(concurrent, consul_agent_gets_320_services_8_at_once_byte_for_byte, .timeout = 60) {
-  consul_round(false, 34501);
+  consul_round(false, 28501);
 }
 
 Test(concurrent, consul_catalog_gets_320_services_8_at_once_byte_for_byte, .timeout = 60) {
-  consul_round(true, 34502);
+  consul_round(true, 28502);
 }
 
 Test(concurrent, a_failed_request_fails_only_its_service, .timeout = 60) {
   struct cdouble d = {0};
-  cd_start(&d, 34503, "--fail-first 5 --quiet");
-  struct rg_registry *r = open_uri("consul://127.0.0.1:34503", 5000);
+  cd_start(&d, 28503, "--fail-first 5 --quiet");
+  struct rg_registry *r = open_uri("consul://127.0.0.1:28503", 5000);
   struct rg_service_list want = services(100, false);
   const struct rg_service *v[100];
   int rcs[100];
@@ -187,9 +187,9 @@ Test(concurrent, a_failed_request_fails_only_its_service, .timeout = 60) {
 
 Test(concurrent, a_registry_that_does_not_answer_costs_one_timeout_per_pass, .timeout = 60) {
   struct cdouble d = {0};
-  cd_start(&d, 34504, "--delay-ms 3000 --quiet");
+  cd_start(&d, 28504, "--delay-ms 3000 --quiet");
   stat_of(&d, "requests", true);
-  struct rg_registry *r = open_uri("consul://127.0.0.1:34504", 500);
+  struct rg_registry *r = open_uri("consul://127.0.0.1:28504", 500);
   struct rg_service_list want = services(NSVC, false);
   double t0 = now_s();
   cr_assert_eq(rg_registry_apply(r, &want), NSVC);
@@ -203,13 +203,13 @@ Test(concurrent, a_registry_that_does_not_answer_costs_one_timeout_per_pass, .ti
 
 Test(concurrent, heartbeats_go_at_once_and_a_restarted_agent_gets_every_service_again, .timeout = 60) {
   struct cdouble d = {0};
-  cd_start(&d, 34505, "--delay-ms 20 --quiet");
+  cd_start(&d, 28505, "--delay-ms 20 --quiet");
   char err[RG_ERRBUF] = "";
   struct rg_adapter_config cfg = {.hostname = "testhost", .log = &test_log, .max_in_flight = 8, .ttl = 30,
                                   .ttl_refresh = 10};
   struct rg_registry *r = NULL;
   logged[0] = '\0';
-  cr_assert_eq(rg_registry_open(&r, "consul://127.0.0.1:34505", &cfg, err), RG_OK, "%s", err);
+  cr_assert_eq(rg_registry_open(&r, "consul://127.0.0.1:28505", &cfg, err), RG_OK, "%s", err);
   struct rg_service_list want = services(NSVC, false);
   cr_assert_eq(rg_registry_apply(r, &want), 0, "%s", logged);
   stat_of(&d, "requests", true);
@@ -230,7 +230,7 @@ Test(concurrent, heartbeats_go_at_once_and_a_restarted_agent_gets_every_service_
   yajl_tree_free(checks);
   /* the agent restarts and forgets everything: the next refresh registers every service again */
   cd_stop(&d);
-  cd_start(&d, 34505, "--delay-ms 20 --quiet");
+  cd_start(&d, 28505, "--delay-ms 20 --quiet");
   cr_assert_eq(members(&d, "/v1/agent/services", NULL), 0);
   cr_assert_eq(rg_registry_refresh(r, err), RG_OK, "%s", err);
   cr_assert_eq(members(&d, "/v1/agent/services", NULL), NSVC);

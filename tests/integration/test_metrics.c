@@ -1,7 +1,7 @@
 /* The -metrics endpoint of the running daemon (README "Metrics, health and
  * readiness"): promtool validates the exposition, values follow Docker and
  * the registry, the endpoint holds up under abuse while containers churn.
- * Ports 33588-33592; a private etcd on 127.0.0.1:33379 (peer 33380). */
+ * Ports 29588-29592; a private etcd on 127.0.0.1:29379 (peer 29380). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +10,8 @@
 
 #include "tests/integration/itest.h"
 
-#define PRIV_ETCD "127.0.0.1:33379"
-#define AUTH_ETCD "127.0.0.1:33381" /* the logs test's etcd with auth (peer 33382) */
+#define PRIV_ETCD "127.0.0.1:29379"
+#define AUTH_ETCD "127.0.0.1:29381" /* the logs test's etcd with auth (peer 29382) */
 
 /* What a test started, stopped by the suites' .fini also when it fails
  * half-way (a leftover would take the next test's port). */
@@ -109,23 +109,23 @@ static bool services_match_etcd(void *ud) {
 Test(metrics, exposition_passes_promtool_and_values_follow_a_container) {
   struct it_daemon d;
   it_daemon_init(&d, "rgt-met");
-  it_daemon_start(&d, IT_ETCD, "-metrics 127.0.0.1:33588");
+  it_daemon_start(&d, IT_ETCD, "-metrics 127.0.0.1:29588");
   live_daemon = d.pid;
-  cr_assert(wait_status(33588, "/readyz", 200, READY_S), "never ready");
+  cr_assert(wait_status(29588, "/readyz", 200, READY_S), "never ready");
   int st;
-  char *out = it_sh(&st, "curl -s http://127.0.0.1:33588/metrics | promtool check metrics 2>&1");
+  char *out = it_sh(&st, "curl -s http://127.0.0.1:29588/metrics | promtool check metrics 2>&1");
   cr_expect_eq(st, 0, "promtool check metrics failed:\n%s", out);
   cr_expect_str_eq(out, "", "promtool has remarks:\n%s", out);
   free(out);
-  free(it_sh_ok("%s healthcheck -metrics 127.0.0.1:33588", it_bin()));
+  free(it_sh_ok("%s healthcheck -metrics 127.0.0.1:29588", it_bin()));
 
   char services[256], label[160];
   snprintf(label, sizeof label, "registry=\"etcd://%s%s\"", IT_ETCD, d.prefix);
   snprintf(services, sizeof services, "registrator_services{%s}", label);
   const char *starts = "registrator_docker_events_total{action=\"start\"}";
-  double starts0 = metric(33588, starts);
+  double starts0 = metric(29588, starts);
   cr_assert_geq(starts0, 0);
-  struct services_match sm = {&d, 33588, IT_ETCD, services};
+  struct services_match sm = {&d, 29588, IT_ETCD, services};
   cr_expect(it_wait(10, services_match_etcd, &sm), "registrator_services differs from the keys in etcd");
 
   char name[128], key[512];
@@ -135,23 +135,23 @@ Test(metrics, exposition_passes_promtool_and_values_follow_a_container) {
   char val[64];
   snprintf(val, sizeof val, "127.0.0.1:%ld", it_host_port(name, "80/tcp"));
   cr_assert(it_etcd_wait(IT_ETCD, key, val, 10), "not registered: %s", key);
-  cr_expect_gt(metric(33588, starts), starts0, "the start event was not counted");
+  cr_expect_gt(metric(29588, starts), starts0, "the start event was not counted");
   cr_expect(it_wait(10, services_match_etcd, &sm), "registrator_services did not follow the start");
   char ok_ops[256];
   snprintf(ok_ops, sizeof ok_ops, "registrator_registry_operations_total{%s,op=\"register\",result=\"ok\"}", label);
-  cr_expect_geq(metric(33588, ok_ops), 1);
+  cr_expect_geq(metric(29588, ok_ops), 1);
 
   free(it_sh_ok("docker kill %s >/dev/null", name));
   cr_assert(it_etcd_wait(IT_ETCD, key, NULL, 10), "still registered after die: %s", key);
   cr_expect(it_wait(10, services_match_etcd, &sm), "registrator_services did not follow the die");
-  out = it_sh(&st, "curl -s http://127.0.0.1:33588/metrics | promtool check metrics 2>&1");
+  out = it_sh(&st, "curl -s http://127.0.0.1:29588/metrics | promtool check metrics 2>&1");
   cr_expect_eq(st, 0, "promtool check metrics failed after activity:\n%s", out);
   free(out);
 
   it_daemon_finish(&d, IT_ETCD);
 
   live_daemon = 0;
-  free(it_sh(&st, "%s healthcheck -metrics 127.0.0.1:33588 2>/dev/null", it_bin()));
+  free(it_sh(&st, "%s healthcheck -metrics 127.0.0.1:29588 2>/dev/null", it_bin()));
   cr_expect_neq(st, 0, "healthcheck passed with no daemon");
 }
 
@@ -176,7 +176,7 @@ static long priv_etcd_start_on(const char *dir, const char *endpoint, int peer_p
   return pid;
 }
 
-static long priv_etcd_start(const char *dir) { return priv_etcd_start_on(dir, PRIV_ETCD, 33380); }
+static long priv_etcd_start(const char *dir) { return priv_etcd_start_on(dir, PRIV_ETCD, 29380); }
 
 /* Two registries: the shared etcd and a private one that is stopped; each
  * has its own series, and only the stopped one goes down. */
@@ -189,32 +189,32 @@ Test(metrics, a_stopped_registry_turns_up_to_0_and_readyz_to_503_until_it_return
   struct it_daemon d;
   it_daemon_init(&d, "rgt-metup");
   char opts[256], up[256], up_other[256];
-  snprintf(opts, sizeof opts, "-metrics 127.0.0.1:33589 -ttl 10 -ttl-refresh 1 -retry-interval 500 etcd://%s%s",
+  snprintf(opts, sizeof opts, "-metrics 127.0.0.1:29589 -ttl 10 -ttl-refresh 1 -retry-interval 500 etcd://%s%s",
            IT_ETCD, d.prefix); /* the first URI; it_daemon_start appends the private one */
   it_daemon_start(&d, PRIV_ETCD, opts);
   snprintf(up, sizeof up, "registrator_registry_up{registry=\"etcd://%s%s\"}", PRIV_ETCD, d.prefix);
   snprintf(up_other, sizeof up_other, "registrator_registry_up{registry=\"etcd://%s%s\"}", IT_ETCD, d.prefix);
   live_daemon = d.pid;
-  cr_assert(wait_status(33589, "/readyz", 200, READY_S), "never ready");
-  cr_expect_eq(metric(33589, up), 1);
-  cr_expect_eq(metric(33589, up_other), 1);
+  cr_assert(wait_status(29589, "/readyz", 200, READY_S), "never ready");
+  cr_expect_eq(metric(29589, up), 1);
+  cr_expect_eq(metric(29589, up_other), 1);
 
   kill((pid_t)etcd, SIGTERM);
   cr_assert_geq(it_wait_exit(etcd, 10), 0, "etcd did not stop");
   live_etcd = 0;
-  cr_expect(wait_metric(33589, up, 0, 10), "registrator_registry_up stayed 1 with etcd stopped");
-  cr_expect(wait_status(33589, "/readyz", 503, 5), "/readyz not 503 with etcd stopped");
-  char *why = it_sh(NULL, "curl -s --max-time 1 http://127.0.0.1:33589/readyz");
+  cr_expect(wait_metric(29589, up, 0, 10), "registrator_registry_up stayed 1 with etcd stopped");
+  cr_expect(wait_status(29589, "/readyz", 503, 5), "/readyz not 503 with etcd stopped");
+  char *why = it_sh(NULL, "curl -s --max-time 1 http://127.0.0.1:29589/readyz");
   char want[256];
   snprintf(want, sizeof want, "registry etcd://%s%s: not answering\n", PRIV_ETCD, d.prefix);
   cr_expect_str_eq(why, want, "/readyz does not say (only) why");
   free(why);
-  cr_expect_eq(metric(33589, up_other), 1, "the registry that answers went down with the other");
-  cr_expect_eq(status_of(33589, "/healthz"), 200, "the loop stalled while etcd was down");
+  cr_expect_eq(metric(29589, up_other), 1, "the registry that answers went down with the other");
+  cr_expect_eq(status_of(29589, "/healthz"), 200, "the loop stalled while etcd was down");
 
   etcd = live_etcd = priv_etcd_start(dir);
-  cr_expect(wait_metric(33589, up, 1, 15), "registrator_registry_up did not return to 1");
-  cr_expect(wait_status(33589, "/readyz", 200, 15), "/readyz did not return to 200");
+  cr_expect(wait_metric(29589, up, 1, 15), "registrator_registry_up did not return to 1");
+  cr_expect(wait_status(29589, "/readyz", 200, 15), "/readyz did not return to 200");
 
   it_daemon_finish(&d, PRIV_ETCD);
   live_daemon = 0;
@@ -261,10 +261,10 @@ Test(metrics, the_endpoint_under_abuse_while_containers_churn_keeps_the_registry
   unlink(d.log);
   d.pid = it_spawn(d.log,
                    "env ASAN_OPTIONS=${ASAN_OPTIONS:-}:quarantine_size_mb=2:thread_local_quarantine_size_kb=64 "
-                   "%s -hostname testhost -metrics 127.0.0.1:33590 -retry-interval 500 etcd://%s%s",
+                   "%s -hostname testhost -metrics 127.0.0.1:29590 -retry-interval 500 etcd://%s%s",
                    it_bin(), IT_ETCD, d.prefix);
   live_daemon = d.pid;
-  cr_assert(wait_status(33590, "/readyz", 200, READY_S), "never ready");
+  cr_assert(wait_status(29590, "/readyz", 200, READY_S), "never ready");
   char churn_log[160];
   snprintf(churn_log, sizeof churn_log, "/tmp/%s-churn.log", d.tag);
   /* 40 containers, 2 at a time: stay, killed at once, or exiting at once */
@@ -276,14 +276,14 @@ Test(metrics, the_endpoint_under_abuse_while_containers_churn_keeps_the_registry
                         "2) docker run -d --name $n -l SERVICE_NAME=ab -p 127.0.0.1::80 %s sh -c \"exit 0\" ;; "
                         "esac >/dev/null 2>&1; true'",
                         d.tag, IT_IMG, IT_IMG, IT_IMG);
-  free(it_sh_ok("curl -s http://127.0.0.1:33590/metrics >/dev/null"));
+  free(it_sh_ok("curl -s http://127.0.0.1:29590/metrics >/dev/null"));
   long rss0 = rss_kib(d.pid);
-  char *out = it_sh(NULL, "python3 tests/integration/httpd_abuse.py 127.0.0.1 33590 2>&1; echo rc=$?");
+  char *out = it_sh(NULL, "python3 tests/integration/httpd_abuse.py 127.0.0.1 29590 2>&1; echo rc=$?");
   cr_log_info("%s", out);
   cr_expect(strstr(out, "rc=0") != NULL, "the endpoint failed under abuse:\n%s", out);
   free(out);
   long rss1 = rss_kib(d.pid);
-  out = it_sh(NULL, "python3 tests/integration/httpd_abuse.py 127.0.0.1 33590 2>&1; echo rc=$?");
+  out = it_sh(NULL, "python3 tests/integration/httpd_abuse.py 127.0.0.1 29590 2>&1; echo rc=$?");
   cr_expect(strstr(out, "rc=0") != NULL, "the endpoint failed under abuse (round 2):\n%s", out);
   free(out);
   long rss2 = rss_kib(d.pid);
@@ -308,7 +308,7 @@ Test(metrics, the_endpoint_under_abuse_while_containers_churn_keeps_the_registry
             s.running, s.registered);
   free(s.running);
   free(s.registered);
-  cr_expect_eq(status_of(33590, "/healthz"), 200);
+  cr_expect_eq(status_of(29590, "/healthz"), 200);
   it_daemon_finish(&d, IT_ETCD);
   live_daemon = 0;
   unlink(churn_log);
@@ -335,7 +335,7 @@ Test(logs, json_lines_carry_their_fields_and_no_form_shows_a_secret) {
   snprintf(dir, sizeof dir, "/tmp/h15/%s", it_name("etcd-auth"));
   free(it_sh(NULL, "rm -rf %s; mkdir -p /tmp/h15", dir));
   snprintf(live_dir, sizeof live_dir, "%s", dir);
-  long etcd = live_etcd = priv_etcd_start_on(dir, AUTH_ETCD, 33382);
+  long etcd = live_etcd = priv_etcd_start_on(dir, AUTH_ETCD, 29382);
   free(it_sh_ok("E='etcdctl --endpoints=" AUTH_ETCD "'; export ETCDCTL_API=3; $E user add root:" MARKER
                 " >/dev/null && $E user grant-role root root >/dev/null && $E auth enable >/dev/null"));
   struct it_daemon d;
@@ -347,9 +347,9 @@ Test(logs, json_lines_carry_their_fields_and_no_form_shows_a_secret) {
   const char *forms[] = {"json", "text"};
   for (int i = 0; i < 2; i++) {
     char opts[128];
-    snprintf(opts, sizeof opts, "-log-format %s -metrics 127.0.0.1:33591 -ttl 5 -ttl-refresh 1", forms[i]);
+    snprintf(opts, sizeof opts, "-log-format %s -metrics 127.0.0.1:29591 -ttl 5 -ttl-refresh 1", forms[i]);
     d.pid = live_daemon = auth_daemon(&d, d.log, MARKER, opts);
-    cr_assert(wait_status(33591, "/readyz", 200, READY_S), "%s: never ready", forms[i]);
+    cr_assert(wait_status(29591, "/readyz", 200, READY_S), "%s: never ready", forms[i]);
     int st;
     char *v = it_sh(&st, "ETCDCTL_API=3 etcdctl --endpoints=" AUTH_ETCD " --user root:" MARKER
                     " get --print-value-only %s", key);
@@ -357,7 +357,7 @@ Test(logs, json_lines_carry_their_fields_and_no_form_shows_a_secret) {
     free(v);
     kill((pid_t)d.pid, SIGHUP); /* a reload logs the settings again */
     cr_expect(it_daemon_logged(&d, "reloaded the settings", 5), "%s: no reload", forms[i]);
-    char *body = it_sh(NULL, "curl -s http://127.0.0.1:33591/metrics; curl -s http://127.0.0.1:33591/readyz");
+    char *body = it_sh(NULL, "curl -s http://127.0.0.1:29591/metrics; curl -s http://127.0.0.1:29591/readyz");
     cr_expect(strstr(body, MARKER) == NULL, "%s: the password is in the endpoint's output", forms[i]);
     free(body);
     it_daemon_stop(&d);

@@ -12,7 +12,7 @@
 #include "tests/integration/test_consul_double.h"
 
 /* Each test has a private etcd of its own (tests of one suite run in
- * parallel): 36379, 36381, 36383 (peer ports + 1). */
+ * parallel): 27379, 27381, 27383 (peer ports + 1). */
 
 IT_SUITE(multi);
 
@@ -29,7 +29,7 @@ static bool all_truth(const struct it_daemon *d, const char *private_etcd, int c
 
 Test(multi, one_daemon_keeps_two_etcds_and_consul_in_step_through_start_rename_and_die) {
   struct it_etcd e;
-  it_etcd_start(&e, 36379);
+  it_etcd_start(&e, 27379);
   struct cdouble cd = {0};
   cd_start(&cd, 0, NULL);
   struct it_daemon d;
@@ -63,7 +63,7 @@ Test(multi, one_daemon_keeps_two_etcds_and_consul_in_step_through_start_rename_a
 
 Test(multi, the_one_shot_writes_what_it_can_reach_and_exits_1_naming_the_other) {
   struct it_etcd e;
-  it_etcd_start(&e, 36381);
+  it_etcd_start(&e, 27381);
   struct it_daemon d; /* only for its tag and prefix: no daemon runs */
   it_daemon_init(&d, "rgt-oneshot");
   char a[128];
@@ -102,7 +102,7 @@ static bool prefix_empty(void *ud) {
 
 Test(multi, a_reload_opens_a_new_registry_and_retires_the_old_one) {
   struct it_etcd e;
-  it_etcd_start(&e, 36383);
+  it_etcd_start(&e, 27383);
   struct it_daemon d;
   it_daemon_init(&d, "rgt-reloadreg");
   char cfg[160], opts[256], a[128];

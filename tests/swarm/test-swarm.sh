@@ -10,7 +10,7 @@
 # --force` runs on every exit, failures included, because the other suites
 # assume a plain engine. An engine already in a swarm is left alone (the
 # script refuses to run). Everything it makes is named h16-sw-*; published
-# ports 32990-32993; the Consul double listens on 127.0.0.1:32500. Traffic
+# ports 31990-31993; the Consul double listens on 127.0.0.1:32500. Traffic
 # goes to 127.0.0.1 only. Prints "swarm: N passed, N failed".
 #
 #   RG_BIN=build/registrator tests/swarm/test-swarm.sh
@@ -84,13 +84,13 @@ check "both registrators see a manager" wait_for 60 \
   sh -c "grep -q 'is a swarm manager' '$dir/etcd.log' && grep -q 'is a swarm manager' '$dir/consul.log'"
 
 # ---- a replicated service on the routing mesh ----
-docker service create -d -q --no-resolve-image --name h16-sw-web -p 32990:80 \
+docker service create -d -q --no-resolve-image --name h16-sw-web -p 31990:80 \
   --label SERVICE_REGION=svc --label SERVICE_OWNER=svc-owner --label SERVICE_TAGS=mesh --container-label SERVICE_REGION=ctr \
   -e SERVICE_REGION=env -e SERVICE_OWNER=env-owner -e SERVICE_LEVEL=env "$IMG" httpd -f -p 80 >/dev/null
 WEB="h16-sw-web/$HOST:swarm:h16-sw-web:80"
 check "the service registers in etcd once, at this host and the published port" \
-  wait_for 60 etcd_is "$WEB" 127.0.0.1:32990
-check "and in the Consul catalog" wait_for 30 catalog_is h16-sw-web "$HOST:swarm:h16-sw-web:80" 32990
+  wait_for 60 etcd_is "$WEB" 127.0.0.1:31990
+check "and in the Consul catalog" wait_for 30 catalog_is h16-sw-web "$HOST:swarm:h16-sw-web:80" 31990
 check "SERVICE_* precedence: container label > service label > env" \
   catalog h16-sw-web '.[0].ServiceMeta.region == "ctr" and .[0].ServiceMeta.owner == "svc-owner" and .[0].ServiceMeta.level == "env" and .[0].ServiceTags == ["mesh"]'
 
@@ -100,24 +100,24 @@ check "scaled to 3: still one entry in etcd" etcd_count h16-sw-web 1
 check "scaled to 3: still one entry in Consul" catalog h16-sw-web 'length == 1'
 docker service scale -d h16-sw-web=1 >/dev/null
 check "scaled back to 1" wait_for 90 tasks h16-sw-web 1
-check "scaled to 1: the entry stays" etcd_is "$WEB" 127.0.0.1:32990
+check "scaled to 1: the entry stays" etcd_is "$WEB" 127.0.0.1:31990
 
 # ---- resync --dry-run prints the swarm services (and -internal the task) ----
 "$BIN" resync --dry-run -hostname "$HOST" -ip 127.0.0.1 >"$dir/dry.jsonl" 2>"$dir/dry.log"
 check "resync --dry-run prints the routing-mesh entry" \
-  jq -e -s 'map(select(.id == "h16host:swarm:h16-sw-web:80" and .port == 32990 and .container_id == "swarm:\(.container_id[6:])")) | length == 1' "$dir/dry.jsonl"
+  jq -e -s 'map(select(.id == "h16host:swarm:h16-sw-web:80" and .port == 31990 and .container_id == "swarm:\(.container_id[6:])")) | length == 1' "$dir/dry.jsonl"
 "$BIN" resync --dry-run -internal -hostname "$HOST" >"$dir/dry-internal.jsonl" 2>>"$dir/dry.log"
 check "with -internal the task registers its overlay address and the target port" \
   jq -e -s 'map(select(.name == "h16-sw-web" and .port == 80 and (.ip | startswith("10.")) and (.id | contains(":swarm:") | not))) | length == 1' "$dir/dry-internal.jsonl"
 
 # ---- a host-mode published port ----
 docker service create -d -q --no-resolve-image --name h16-sw-host \
-  -p published=32991,target=80,mode=host "$IMG" httpd -f -p 80 >/dev/null
+  -p published=31991,target=80,mode=host "$IMG" httpd -f -p 80 >/dev/null
 host_task() { etcd_keys | grep -q "^$PREFIX/h16-sw-host/$HOST:h16-sw-host\.1\.[a-z0-9]*:80$"; }
 check "a host-mode task registers like a published port, named after its service" wait_for 60 host_task
-host_value() { [ "$(etcdctl get --prefix --print-value-only "$PREFIX/h16-sw-host/")" = 127.0.0.1:32991 ]; }
+host_value() { [ "$(etcdctl get --prefix --print-value-only "$PREFIX/h16-sw-host/")" = 127.0.0.1:31991 ]; }
 check "at this host and the published port" host_value
-check "and in Consul" wait_for 30 catalog h16-sw-host 'length == 1 and .[0].ServicePort == 32991'
+check "and in Consul" wait_for 30 catalog h16-sw-host 'length == 1 and .[0].ServicePort == 31991'
 docker service update -d -q --label-add SERVICE_TAGS=relabelled h16-sw-host >/dev/null
 check "a service label added later reaches its running task's entry" \
   wait_for 30 catalog h16-sw-host 'length == 1 and .[0].ServiceTags == ["relabelled"]'
@@ -125,28 +125,28 @@ check "a service label added later reaches its running task's entry" \
 # ---- a reload keeps what the engine said of its swarm mode ----
 kill -HUP "$etcd_pid"
 check "SIGHUP reloads the etcd registrator" wait_for 30 grep -q "reloaded the settings" "$dir/etcd.log"
-check "and the routing-mesh entry stays" etcd_is "$WEB" 127.0.0.1:32990
+check "and the routing-mesh entry stays" etcd_is "$WEB" 127.0.0.1:31990
 
 # ---- --publish-add and --publish-rm ----
 # (after the reload above: the etcd registrator still knows it runs on a manager)
-docker service update -d -q --publish-add 32992:8080 h16-sw-web >/dev/null
+docker service update -d -q --publish-add 31992:8080 h16-sw-web >/dev/null
 check "--publish-add registers the new port" \
-  wait_for 60 etcd_is "h16-sw-web-8080/$HOST:swarm:h16-sw-web:8080" 127.0.0.1:32992
-check "two ports: the names take the target port" etcd_is "h16-sw-web-80/$HOST:swarm:h16-sw-web:80" 127.0.0.1:32990
+  wait_for 60 etcd_is "h16-sw-web-8080/$HOST:swarm:h16-sw-web:8080" 127.0.0.1:31992
+check "two ports: the names take the target port" etcd_is "h16-sw-web-80/$HOST:swarm:h16-sw-web:80" 127.0.0.1:31990
 check "the old single-port name is gone" etcd_gone "h16-sw-web/"
-check "Consul has the new port" wait_for 30 catalog h16-sw-web-8080 'length == 1 and .[0].ServicePort == 32992'
+check "Consul has the new port" wait_for 30 catalog h16-sw-web-8080 'length == 1 and .[0].ServicePort == 31992'
 docker service update -d -q --publish-rm 8080 h16-sw-web >/dev/null # by target port
 check "--publish-rm deregisters it" wait_for 60 etcd_gone "h16-sw-web-8080/"
 check "and Consul follows" wait_for 30 catalog_gone h16-sw-web-8080
-check "one port again: the service's own name" wait_for 30 etcd_is "$WEB" 127.0.0.1:32990
+check "one port again: the service's own name" wait_for 30 etcd_is "$WEB" 127.0.0.1:31990
 
 # ---- a stack from a compose file ----
 docker stack deploy --resolve-image never -c "$STACK_FILE" h16-sw-stack >/dev/null 2>"$dir/stack.log"
 check "docker stack deploy works" [ $? -eq 0 ]
 APP="h16-sw-stack_app/$HOST:swarm:h16-sw-stack_app:80"
-check "the stack's service appears in etcd with its name" wait_for 60 etcd_is "$APP" 127.0.0.1:32993
+check "the stack's service appears in etcd with its name" wait_for 60 etcd_is "$APP" 127.0.0.1:31993
 check "and in Consul, with the deploy labels' tags" \
-  wait_for 30 catalog h16-sw-stack_app 'length == 1 and .[0].ServicePort == 32993 and .[0].ServiceTags == ["stacked"]'
+  wait_for 30 catalog h16-sw-stack_app 'length == 1 and .[0].ServicePort == 31993 and .[0].ServiceTags == ["stacked"]'
 docker service scale -d h16-sw-stack_app=3 >/dev/null
 check "the stack scales to 3 tasks" wait_for 90 tasks h16-sw-stack_app 3
 check "and keeps one entry" etcd_count h16-sw-stack_app 1

@@ -13,11 +13,11 @@
 
 RG_SUITE(httpd);
 
-#define ADDR "127.0.0.1:33586"
+#define ADDR "127.0.0.1:29586"
 
 static int dial(void) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(33586)};
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(29586)};
   inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
   struct timeval tv = {3, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -126,7 +126,7 @@ Test(httpd, binds_only_where_told) {
   struct rg_metrics *m = NULL;
   struct rg_httpd *h = NULL;
   cr_assert_eq(rg_metrics_new(&m, "x", err), RG_OK);
-  cr_assert_eq(rg_httpd_start(&h, "192.0.2.250:33587", m, err), RG_EIO); /* not an address of this host */
-  cr_assert(strstr(err, "192.0.2.250:33587") != NULL, "%s", err);
+  cr_assert_eq(rg_httpd_start(&h, "192.0.2.250:29587", m, err), RG_EIO); /* not an address of this host */
+  cr_assert(strstr(err, "192.0.2.250:29587") != NULL, "%s", err);
   rg_metrics_free(m);
 }
