@@ -61,6 +61,27 @@ int rg_connect_engine(struct rg_engine **out, struct rg_settings *s, char *err) 
   return rc;
 }
 
+/* A registry kept across the reload whose adapter settings changed (a new
+ * -ttl, TLS files, credentials, ...): opened again with them, and its
+ * worker takes over the new connection and writes everything again. */
+static void reopen_changed(struct rg_engine *e, struct rg_settings *s, size_t i) {
+  const char *uri = rg_engine_uri(e, i);
+  struct rg_adapter_config ac;
+  rg_settings_adapter_config(s, uri, &ac);
+  char what[160];
+  if (rg_adapter_config_diff(rg_engine_config(e, i), &ac, what, sizeof what) == 0) return;
+  char err[RG_ERRBUF] = "";
+  struct rg_registry *r = NULL;
+  if (rg_connect_registry(&r, s, uri, false, err) != RG_OK) {
+    rg_log(&s->log, RG_LOG_ERROR, "reload: %s keeps its running settings: cannot open it with the new %s: %s",
+           rg_engine_label(e, i), what, err);
+    return;
+  }
+  rg_log(&s->log, RG_LOG_INFO, "reload: %s: new %s; writing its services again with them", rg_engine_label(e, i),
+         what);
+  rg_engine_reopen(e, r);
+}
+
 void rg_connect_update(struct rg_engine *e, struct rg_settings *s) {
   struct rg_reconciler_policy p;
   rg_connect_policy(s, &p);
@@ -75,6 +96,7 @@ void rg_connect_update(struct rg_engine *e, struct rg_settings *s) {
            s->cfg.deregister_on_exit ? " (deregistering its services)" : "");
     rg_engine_remove(e, uri, s->cfg.deregister_on_exit);
   }
+  for (size_t i = 0; i < rg_engine_count(e); i++) reopen_changed(e, s, i);
   for (size_t i = 0; i < want->n; i++) {
     if (rg_engine_has(e, want->items[i])) continue;
     char err[RG_ERRBUF] = "";

@@ -300,6 +300,7 @@ static void drain_wake(struct rg_daemon *d) {
   if (reload && !d->stop) {
     if (d->reload && d->reload(d->reload_ud) == 0) {
       d->host.deregister = d->s->cfg.deregister_mode;
+      rg_docker_set_timeouts(d->docker, d->s->cfg.docker_connect_timeout * 1000, d->s->cfg.docker_timeout * 1000);
       rg_connect_update(d->engine, d->s);
     }
     d->resync_now = true;

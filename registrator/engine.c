@@ -18,6 +18,8 @@ struct snapshot {
 struct worker {
   struct rg_engine *e;
   struct rg_reconciler *rc; /* touched by the worker thread alone while it runs */
+  char *uri, *label;        /* owned copies: read on the engine's thread */
+  struct rg_registry *newest; /* the engine thread's view: the registry last handed over (its cfg) */
   pthread_t thread;
   bool started;
   pthread_cond_t wake;
@@ -26,6 +28,7 @@ struct worker {
   unsigned flags;        /* RG_STEP_* for the next step */
   struct rg_reconciler_policy policy;
   bool policy_changed;
+  struct rg_registry *fresh; /* reopened with new settings, not yet taken over */
   bool stop, deregister_on_stop, done;
   uint64_t stepped_gen;
   bool stepped;
@@ -71,11 +74,14 @@ static void *worker_main(void *arg) {
     unsigned flags = w->flags;
     w->flags = 0;
     if (w->policy_changed) {
-      w->rc->policy = w->policy;
+      rg_reconciler_set_policy(w->rc, &w->policy, rg_now_ms());
       w->policy_changed = false;
     }
+    struct rg_registry *fresh = w->fresh;
+    w->fresh = NULL;
     pthread_mutex_unlock(&e->mu);
 
+    if (fresh) rg_reconciler_reopen(w->rc, fresh);
     int64_t next = rg_reconciler_step(w->rc, &s->list, s->gen, flags, rg_now_ms());
     uint64_t gen = s->gen;
     snap_unref(e, s);
@@ -93,7 +99,7 @@ static void *worker_main(void *arg) {
     pthread_cond_broadcast(&e->progress);
     /* sleep until something new is published, a flag is raised, or the
      * reconciler's next deadline */
-    while (!w->stop && w->flags == 0 && !w->policy_changed && w->snap->gen == gen) {
+    while (!w->stop && w->flags == 0 && !w->policy_changed && !w->fresh && w->snap->gen == gen) {
       if (next < 0) {
         pthread_cond_wait(&w->wake, &e->mu);
       } else {
@@ -139,7 +145,10 @@ static void worker_free(struct rg_engine *e, struct worker *w) {
   if (w->started) pthread_join(w->thread, NULL);
   snap_unref(e, w->snap);
   pthread_cond_destroy(&w->wake);
+  rg_registry_close(w->fresh);
   rg_reconciler_free(w->rc);
+  free(w->uri);
+  free(w->label);
   free(w);
 }
 
@@ -181,10 +190,14 @@ void rg_engine_stop(struct rg_engine *e) {
 
 void rg_engine_deregister_all(struct rg_engine *e) {
   for (size_t i = 0; e && i < e->n; i++) {
+    if (e->w[i]->fresh) { /* a reload's settings the worker did not take over: they deregister */
+      rg_reconciler_reopen(e->w[i]->rc, e->w[i]->fresh);
+      e->w[i]->fresh = NULL;
+    }
     size_t failed = rg_reconciler_deregister_all(e->w[i]->rc);
     if (failed)
       rg_log(e->log, RG_LOG_WARN, "%s: %zu service(s) could not be deregistered on exit",
-             e->w[i]->rc->reg->label, failed);
+             e->w[i]->label, failed);
   }
 }
 
@@ -224,18 +237,23 @@ int rg_engine_add(struct rg_engine *e, struct rg_registry *reg, const struct rg_
     e->cap = cap;
   }
   struct worker *w = calloc(1, sizeof *w);
-  if (w == NULL) {
+  if (w == NULL || (w->uri = rg_strdup(reg->uri)) == NULL || (w->label = rg_strdup(reg->label)) == NULL) {
+    if (w) free(w->uri);
+    free(w);
     rg_registry_close(reg);
     return rg_err(err, RG_ENOMEM, "out of memory");
   }
   int rc = rg_reconciler_new(&w->rc, reg, policy, hostname, rg_now_ms(), err);
   if (rc) {
+    free(w->uri);
+    free(w->label);
     free(w);
     return rc;
   }
   w->e = e;
+  w->newest = reg;
   w->policy = *policy;
-  w->status.label = reg->label;
+  w->status.label = w->label;
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -261,7 +279,7 @@ int rg_engine_add(struct rg_engine *e, struct rg_registry *reg, const struct rg_
 
 static size_t find(const struct rg_engine *e, const char *uri) {
   for (size_t i = 0; i < e->n; i++)
-    if (strcmp(e->w[i]->rc->reg->uri, uri) == 0) return i;
+    if (strcmp(e->w[i]->uri, uri) == 0) return i;
   return e->n;
 }
 
@@ -283,6 +301,24 @@ bool rg_engine_remove(struct rg_engine *e, const char *uri, bool deregister) {
   reap(e, false);
   return true;
 }
+
+bool rg_engine_reopen(struct rg_engine *e, struct rg_registry *fresh) {
+  size_t i = find(e, fresh->uri);
+  if (i == e->n) {
+    rg_registry_close(fresh);
+    return false;
+  }
+  pthread_mutex_lock(&e->mu);
+  struct worker *w = e->w[i];
+  struct rg_registry *superseded = w->fresh; /* an earlier reload's, never taken over */
+  w->fresh = w->newest = fresh;
+  pthread_cond_signal(&w->wake);
+  pthread_mutex_unlock(&e->mu);
+  rg_registry_close(superseded);
+  return true;
+}
+
+const struct rg_adapter_config *rg_engine_config(const struct rg_engine *e, size_t i) { return &e->w[i]->newest->cfg; }
 
 void rg_engine_set_policy(struct rg_engine *e, const struct rg_reconciler_policy *policy) {
   pthread_mutex_lock(&e->mu);
@@ -329,8 +365,8 @@ int rg_engine_publish(struct rg_engine *e, const struct rg_service_list *desired
 }
 
 size_t rg_engine_count(const struct rg_engine *e) { return e->n; }
-const char *rg_engine_uri(const struct rg_engine *e, size_t i) { return e->w[i]->rc->reg->uri; }
-const char *rg_engine_label(const struct rg_engine *e, size_t i) { return e->w[i]->rc->reg->label; }
+const char *rg_engine_uri(const struct rg_engine *e, size_t i) { return e->w[i]->uri; }
+const char *rg_engine_label(const struct rg_engine *e, size_t i) { return e->w[i]->label; }
 
 void rg_engine_status(struct rg_engine *e, size_t i, struct rg_engine_status *out) {
   pthread_mutex_lock(&e->mu);

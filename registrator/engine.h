@@ -63,6 +63,17 @@ bool rg_engine_remove(struct rg_engine *e, const char *uri, bool deregister);
 /* Whether a registry with this URI is open. */
 bool rg_engine_has(const struct rg_engine *e, const char *uri);
 
+/* A reload gave a registry new settings: fresh (opened with them, its URI
+ * that of a registry in the engine; owned from here) takes over at the
+ * worker's next step (rg_reconciler_reopen), the request in flight
+ * finishing on the old connection. false (fresh closed) when no registry
+ * has that URI. */
+bool rg_engine_reopen(struct rg_engine *e, struct rg_registry *fresh);
+
+/* The adapter settings registry i was last given (by rg_engine_add or
+ * rg_engine_reopen): borrowed until the next reopen of it. */
+const struct rg_adapter_config *rg_engine_config(const struct rg_engine *e, size_t i);
+
 /* New policy values for every registry (a reload). */
 void rg_engine_set_policy(struct rg_engine *e, const struct rg_reconciler_policy *policy);
 

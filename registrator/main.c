@@ -79,15 +79,12 @@ struct reload_ctx {
 
 static bool same_str(const char *a, const char *b) { return a == b || (a && b && strcmp(a, b) == 0); }
 
-/* What takes a restart: -ttl and -ttl-refresh (the registries were opened
- * with them), -metrics and -log-format (the endpoint and the log sink were
- * set up at start) are kept from the running settings, with a warning.
- * Registry URIs added or removed are the daemon's to open or close. */
+/* What takes a restart: -metrics and -log-format (the endpoint and the
+ * log sink were set up at start) are kept from the running settings, with a
+ * warning. Registry URIs added or removed, and registries whose settings
+ * changed (-ttl, -ttl-refresh, TLS, credentials), are the daemon's to open,
+ * close or reopen (connect.c); the Docker timeouts its client's. */
 static void keep_restart_only(struct rg_settings *run, struct rg_settings *fresh) {
-  if (fresh->cfg.ttl != run->cfg.ttl || fresh->cfg.ttl_refresh != run->cfg.ttl_refresh)
-    rg_log(&run->log, RG_LOG_WARN, "reload: a new -ttl or -ttl-refresh takes a restart; kept");
-  fresh->cfg.ttl = run->cfg.ttl;
-  fresh->cfg.ttl_refresh = run->cfg.ttl_refresh;
   if (!same_str(fresh->cfg.metrics, run->cfg.metrics) || !same_str(fresh->cfg.log_format, run->cfg.log_format))
     rg_log(&run->log, RG_LOG_WARN, "reload: a new -metrics or -log-format takes a restart; kept");
   char *swap[2] = {fresh->cfg.metrics, fresh->cfg.log_format}; /* the new ones go with the old settings */

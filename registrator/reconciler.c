@@ -63,9 +63,30 @@ static void verify(struct rg_reconciler *rc, const struct rg_service_list *desir
   if (drifted) write_desired(rc, desired, gen, now);
 }
 
+void rg_reconciler_set_policy(struct rg_reconciler *rc, const struct rg_reconciler_policy *policy, int64_t now) {
+  bool refresh_changed = policy->ttl_refresh_s != rc->policy.ttl_refresh_s;
+  rc->policy = *policy;
+  if (!refresh_changed) return;
+  if (policy->ttl_refresh_s > 0) rg_timer_arm(&rc->timers, RG_T_REFRESH, now + policy->ttl_refresh_s * 1000);
+  else rg_timer_disarm(&rc->timers, RG_T_REFRESH);
+}
+
+void rg_reconciler_reopen(struct rg_reconciler *rc, struct rg_registry *fresh) {
+  rg_registry_succeed(fresh, rc->reg);
+  rc->reg = fresh;
+  rc->rewrite = true;
+  rc->backoff = 0;
+  rg_timer_disarm(&rc->timers, RG_T_RETRY);
+}
+
 int64_t rg_reconciler_step(struct rg_reconciler *rc, const struct rg_service_list *desired, uint64_t gen,
                            unsigned flags, int64_t now) {
   if (flags & RG_STEP_VERIFY) rc->verify_wanted = true;
+  if (rc->rewrite) {
+    rg_registry_forget_unchanged(rc->reg, desired);
+    rc->rewrite = false;
+    rc->applied = false; /* written below, whatever the generation */
+  }
   bool retry = rg_timer_fire(&rc->timers, RG_T_RETRY, now);
   bool waiting = rg_timer_armed(&rc->timers, RG_T_RETRY); /* backing off: the timer drives writes */
   if (retry || (!waiting && (!rc->applied || gen != rc->applied_gen))) write_desired(rc, desired, gen, now);

@@ -45,6 +45,7 @@ struct rg_reconciler {
   uint64_t applied_gen;               /* the desired generation last written */
   bool applied;                       /* applied_gen is meaningful */
   bool verify_wanted;                 /* a verify is owed (asked, or after a recovery) */
+  bool rewrite;                       /* reopened: write every desired service again */
   /* state, for logs and metrics */
   size_t pending;                     /* writes not yet in step */
   bool in_step;                       /* the last pass left nothing pending or owed */
@@ -67,6 +68,18 @@ void rg_reconciler_free(struct rg_reconciler *rc); /* accepts NULL */
  * (rg_now_ms() clock) at which to call again, -1 for none. */
 int64_t rg_reconciler_step(struct rg_reconciler *rc, const struct rg_service_list *desired, uint64_t gen,
                            unsigned flags, int64_t now);
+
+/* A reload's new policy: a changed -ttl-refresh re-arms (or disarms) the
+ * refresh timer from now. */
+void rg_reconciler_set_policy(struct rg_reconciler *rc, const struct rg_reconciler_policy *policy, int64_t now);
+
+/* A reload gave the registry new settings (-ttl, TLS, credentials, ...):
+ * fresh, opened with them, replaces the registry (rg_registry_succeed);
+ * the next step writes every desired service again through it, at once,
+ * without waiting out a backoff earned under the old settings. Services
+ * written under the old settings and not desired any more are removed as
+ * usual; an old lease is left to expire. */
+void rg_reconciler_reopen(struct rg_reconciler *rc, struct rg_registry *fresh);
 
 /* Deregisters everything this reconciler registered (-deregister-on-exit),
  * stopping at the first failure that is the registry's. Failures counted. */

@@ -84,6 +84,58 @@ void rg_registry_close(struct rg_registry *r) {
   free(r);
 }
 
+static bool same_str(const char *a, const char *b) { return a == b || (a && b && strcmp(a, b) == 0); }
+
+size_t rg_adapter_config_diff(const struct rg_adapter_config *a, const struct rg_adapter_config *b, char *out,
+                              size_t size) {
+  /* the settings' names as README "Usage" gives them; never a value */
+  const struct {
+    bool same;
+    const char *name;
+  } f[] = {
+      {same_str(a->hostname, b->hostname), "-hostname"},
+      {a->ttl == b->ttl, "-ttl"},
+      {a->ttl_refresh == b->ttl_refresh, "-ttl-refresh"},
+      {same_str(a->ca_file, b->ca_file) && same_str(a->cert_file, b->cert_file) &&
+           same_str(a->key_file, b->key_file) && a->tls == b->tls && a->tls_insecure == b->tls_insecure,
+       "TLS"},
+      {same_str(a->username, b->username) && same_str(a->password, b->password) && same_str(a->token, b->token),
+       "credentials"},
+      {a->timeout_ms == b->timeout_ms && a->connect_timeout_ms == b->connect_timeout_ms, "timeouts"},
+      {a->max_in_flight == b->max_in_flight, "-max-in-flight"},
+  };
+  size_t n = 0, len = 0;
+  if (size) out[0] = '\0';
+  for (size_t i = 0; i < RG_ARRAY_LEN(f); i++) {
+    if (f[i].same) continue;
+    if (len < size) len += (size_t)snprintf(out + len, size - len, "%s%s", n ? ", " : "", f[i].name);
+    n++;
+  }
+  return n;
+}
+
+void rg_registry_succeed(struct rg_registry *fresh, struct rg_registry *old) {
+  rg_service_list_free(&fresh->registered);
+  rg_service_list_free(&fresh->rejected);
+  fresh->registered = old->registered;
+  fresh->rejected = old->rejected;
+  old->registered = (struct rg_service_list){0};
+  old->rejected = (struct rg_service_list){0};
+  rg_metrics_registry_close(fresh->metrics);
+  fresh->metrics = old->metrics;
+  old->metrics = NULL;
+  fresh->up = old->up;
+  rg_registry_close(old);
+}
+
+void rg_registry_forget_unchanged(struct rg_registry *r, const struct rg_service_list *desired) {
+  for (size_t i = 0; i < r->registered.n;) {
+    const struct rg_service *mine = &r->registered.items[i], *want = rg_service_list_find(desired, mine->id);
+    if (want && rg_service_equal(want, mine)) rg_service_list_remove(&r->registered, mine->id);
+    else i++;
+  }
+}
+
 char *rg_uri_label(const char *uri) {
   const char *sep = strstr(uri, "://");
   const char *host = sep ? sep + 3 : uri;

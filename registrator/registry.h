@@ -71,6 +71,23 @@ size_t rg_registry_verify(struct rg_registry *r, const struct rg_service_list *d
  * is done; the mirror follows. err says why on failure. */
 int rg_registry_write(struct rg_registry *r, const struct rg_service *s, bool add, char *err);
 
+/* Names the settings in which a and b differ ("-ttl, TLS"; never a value)
+ * into out; returns how many differ (0: the same registry configuration). */
+size_t rg_adapter_config_diff(const struct rg_adapter_config *a, const struct rg_adapter_config *b, char *out,
+                              size_t size);
+
+/* A reload gave old's URI new settings: fresh (opened with them, same URI)
+ * takes over old's mirror, refusals and series, and old is closed. The
+ * caller then writes everything again through fresh (a new lease, TTL or
+ * credentials: rg_registry_forget_unchanged). */
+void rg_registry_succeed(struct rg_registry *fresh, struct rg_registry *old);
+
+/* Forgets every registered service that desired holds unchanged, so that
+ * the next rg_registry_apply() writes each of them again; services no
+ * longer desired (or changed) stay in the mirror, so that apply still
+ * removes (or replaces) them. */
+void rg_registry_forget_unchanged(struct rg_registry *r, const struct rg_service_list *desired);
+
 /* uri without "user:password@" and without the query (which may carry
  * credentials or file paths): a malloc()ed string, NULL on OOM. */
 char *rg_uri_label(const char *uri);

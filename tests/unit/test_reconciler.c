@@ -269,3 +269,86 @@ Test(reconciler, a_hung_registry_delays_neither_the_publisher_nor_the_other_regi
   fake_free(&hung);
   reset_log();
 }
+
+Test(reconciler, a_reopen_writes_everything_again_through_the_new_registry_at_once) {
+  struct fake old, fresh;
+  fake_init(&old);
+  fake_init(&fresh);
+  struct rg_reconciler *r = NULL;
+  char err[RG_ERRBUF];
+  cr_assert_eq(rg_reconciler_new(&r, open_fake(&old, "fake://f"), &policy, "h", 0, err), RG_OK);
+  struct rg_service_list three = services(3), four = services(4), two = services(2);
+  rg_reconciler_step(r, &three, 1, 0, 0);
+  cr_assert_eq(fake_held(&old), 3);
+  fake_set(&old, true, false); /* e.g. its credentials were revoked */
+  rg_reconciler_step(r, &four, 2, 0, 10);
+  cr_assert(rg_timer_armed(&r->timers, RG_T_RETRY), "backing off under the old settings");
+
+  rg_reconciler_reopen(r, open_fake(&fresh, "fake://f"));
+  size_t old_writes = old.writes;
+  rg_reconciler_step(r, &two, 3, 0, 20); /* c2 went away meanwhile */
+  cr_expect(r->in_step, "written at once, not after the old backoff");
+  cr_expect_eq(fake_held(&fresh), 2, "every desired service written again through the new registry");
+  cr_expect_eq(fresh.writes, 3, "two registrations and the removal of c2, which is no longer desired");
+  cr_expect_eq(old.writes, old_writes, "the old registry is not used any more");
+  cr_expect_eq(r->reg->registered.n, 2);
+  rg_reconciler_free(r);
+  rg_service_list_free(&three);
+  rg_service_list_free(&four);
+  rg_service_list_free(&two);
+  fake_free(&old);
+  fake_free(&fresh);
+  reset_log();
+}
+
+Test(reconciler, a_new_ttl_refresh_rearms_the_refresh_timer) {
+  struct fake f;
+  fake_init(&f);
+  struct rg_reconciler *r = NULL;
+  char err[RG_ERRBUF];
+  const struct rg_reconciler_policy none = {.retry_interval_ms = 2000};
+  cr_assert_eq(rg_reconciler_new(&r, open_fake(&f, "fake://f"), &none, "h", 0, err), RG_OK);
+  struct rg_service_list want = services(1);
+  cr_expect_eq(rg_reconciler_step(r, &want, 1, 0, 0), -1, "no TTL refresh: nothing due");
+  rg_reconciler_set_policy(r, &policy, 100);
+  cr_expect_eq(rg_reconciler_step(r, &want, 1, 0, 100), 10100, "-ttl-refresh 10 from the reload on");
+  rg_reconciler_step(r, &want, 1, 0, 10100);
+  cr_expect_eq(f.refreshes, 1);
+  rg_reconciler_set_policy(r, &none, 10200);
+  cr_expect_eq(rg_reconciler_step(r, &want, 1, 0, 10200), -1, "refresh off again");
+  rg_reconciler_free(r);
+  rg_service_list_free(&want);
+  fake_free(&f);
+  reset_log();
+}
+
+Test(reconciler, the_engine_hands_a_reopened_registry_to_its_worker) {
+  struct fake old, fresh;
+  fake_init(&old);
+  fake_init(&fresh);
+  struct rg_engine *e = NULL;
+  char err[RG_ERRBUF];
+  cr_assert_eq(rg_engine_new(&e, &test_log, err), RG_OK);
+  const struct rg_reconciler_policy p = {.retry_interval_ms = 100};
+  cr_assert_eq(rg_engine_add(e, open_fake(&old, "fake://f"), &p, "h", err), RG_OK);
+  struct rg_service_list want = services(5);
+  cr_assert_eq(rg_engine_publish(e, &want, 1, 0), RG_OK);
+  cr_assert(in_step_soon(e, 0));
+  struct rg_registry *r = open_fake(&fresh, "fake://f");
+  cr_expect(rg_engine_reopen(e, r));
+  cr_expect_eq(rg_engine_config(e, 0), &r->cfg, "the settings the registry was last given");
+  cr_expect_not(rg_engine_reopen(e, open_fake(&fresh, "fake://other")), "no registry has that URI");
+  bool moved = false;
+  for (int64_t end = rg_now_ms() + 10000; !moved && rg_now_ms() < end;) {
+    moved = fake_held(&fresh) == 5;
+    struct timespec ts = {0, 2000000};
+    if (!moved) nanosleep(&ts, NULL);
+  }
+  cr_expect(moved, "the worker wrote every service again through the reopened registry");
+  cr_expect_str_eq(rg_engine_label(e, 0), "fake://f");
+  rg_engine_free(e);
+  rg_service_list_free(&want);
+  fake_free(&old);
+  fake_free(&fresh);
+  reset_log();
+}

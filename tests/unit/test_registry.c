@@ -246,3 +246,19 @@ Test(registry, a_failing_deregistration_keeps_its_service_and_halts_after_its_ba
   cr_assert_eq(r->registered.n, 0);
   finish(r, &want);
 }
+
+Test(registry, a_settings_diff_names_what_changed_and_never_a_value) {
+  struct rg_adapter_config a = {.hostname = "h", .ttl = 30, .ttl_refresh = 10, .password = "old-secret"};
+  struct rg_adapter_config b = a;
+  char what[128];
+  cr_expect_eq(rg_adapter_config_diff(&a, &b, what, sizeof what), 0);
+  cr_expect_str_eq(what, "");
+  b.ttl = 10;
+  b.password = "new-secret";
+  b.ca_file = "/etc/ca.pem";
+  cr_expect_eq(rg_adapter_config_diff(&a, &b, what, sizeof what), 3);
+  cr_expect_str_eq(what, "-ttl, TLS, credentials");
+  char small[6];
+  cr_expect_eq(rg_adapter_config_diff(&a, &b, small, sizeof small), 3, "a short buffer still counts them all");
+  cr_expect_str_eq(small, "-ttl,");
+}
