@@ -112,7 +112,10 @@ static void *worker_main(void *arg) {
     if (w->stop) break;
   }
   bool deregister = w->deregister_on_stop;
+  struct rg_registry *fresh = deregister ? w->fresh : NULL; /* a reload's settings: they deregister */
+  if (fresh) w->fresh = NULL;
   pthread_mutex_unlock(&e->mu);
+  if (fresh) rg_reconciler_reopen(w->rc, fresh);
   if (deregister) {
     size_t failed = rg_reconciler_deregister_all(w->rc);
     if (failed)
