@@ -12,7 +12,7 @@
 # (about a minute) with docker.io installed in it, imported into the host
 # dockerd. --privileged does not work on every host (it needs
 # cap_sys_resource); the explicit capabilities below do. A container that
-# exists but stopped (the host dockerd was restarted) is started again.
+# exists but stopped (the host dockerd was restarted) is replaced by a new one.
 # Ports published inside live in that container's network namespace: tests
 # read what was registered and send no traffic there.
 set -euo pipefail
@@ -58,9 +58,16 @@ start() {
   mkdir -p "$D26_DIR"
   local state
   state=$(docker inspect -f '{{.State.Running}}' "$CONTAINER" 2>/dev/null || echo missing)
+  if [ "$state" = false ]; then
+    # `docker start` would find the pid file its last dockerd left in
+    # /var/run and refuse ("process with PID 1 is still running": itself);
+    # a new container starts clean, and the volume keeps /var/lib/docker
+    log "replacing the stopped $CONTAINER"
+    docker rm -f "$CONTAINER" >/dev/null
+    state=missing
+  fi
   case $state in
     true) ;;
-    false) log "starting the stopped $CONTAINER"; docker start "$CONTAINER" >/dev/null ;;
     *)
       build_image
       log "running $CONTAINER (socket: $SOCK)"
