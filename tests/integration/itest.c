@@ -81,7 +81,23 @@ void it_docker_rm(const char *names) {
   free(it_sh(NULL, "docker rm -f %s >/dev/null 2>&1", names));
 }
 
+/* Every process it_spawn started in this test's process: a test that fails
+ * an assertion never reaches its own stop, and a daemon left running would
+ * keep writing beside the next tests. */
+static pid_t spawned[256];
+static size_t nspawned;
+
+static void kill_spawned(void) {
+  for (size_t i = 0; i < nspawned; i++)
+    if (waitpid(spawned[i], NULL, WNOHANG) == 0) { /* ours and still running */
+      kill(spawned[i], SIGKILL);
+      waitpid(spawned[i], NULL, 0);
+    }
+  nspawned = 0;
+}
+
 void it_cleanup(void) {
+  kill_spawned();
   long pid = (long)getpid();
   free(it_sh(NULL,
              "ids=$(docker ps -aq --filter name=-%ld-); [ -z \"$ids\" ] || docker rm -f $ids "
@@ -109,6 +125,7 @@ long it_spawn(const char *log_path, const char *fmt, ...) {
     execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
     _exit(127);
   }
+  if (nspawned < sizeof spawned / sizeof *spawned) spawned[nspawned++] = pid;
   return (long)pid;
 }
 

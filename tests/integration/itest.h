@@ -117,8 +117,9 @@ bool it_engine_podman(void);
     if (it_engine_podman()) cr_skip_test("skipped on Podman: %s", (why)); \
   } while (0)
 
-/* Removes every container and network whose name carries this process's
- * "-<pid>-" tag (it_name), so a failed test leaves nothing behind. Use as
+/* Kills the processes it_spawn started that still run, and removes every
+ * container and network whose name carries this process's "-<pid>-" tag
+ * (it_name), so a failed test leaves nothing behind. Use as
  * the .fini of every integration suite: IT_SUITE(name). */
 void it_cleanup(void);
 #define IT_SUITE(name) TestSuite(name, .timeout = 180, .fini = it_cleanup)
