@@ -129,11 +129,14 @@ void rg_registry_succeed(struct rg_registry *fresh, struct rg_registry *old) {
 }
 
 void rg_registry_forget_unchanged(struct rg_registry *r, const struct rg_service_list *desired) {
-  for (size_t i = 0; i < r->registered.n;) {
-    const struct rg_service *mine = &r->registered.items[i], *want = rg_service_list_find(desired, mine->id);
-    if (want && rg_service_equal(want, mine)) rg_service_list_remove(&r->registered, mine->id);
-    else i++;
+  struct rg_service_list *l = &r->registered;
+  size_t kept = 0; /* one pass, the order (by id) kept */
+  for (size_t i = 0; i < l->n; i++) {
+    const struct rg_service *want = rg_service_list_find(desired, l->items[i].id);
+    if (want && rg_service_equal(want, &l->items[i])) rg_service_clear(&l->items[i]);
+    else l->items[kept++] = l->items[i];
   }
+  l->n = kept;
 }
 
 char *rg_uri_label(const char *uri) {

@@ -262,3 +262,20 @@ Test(registry, a_settings_diff_names_what_changed_and_never_a_value) {
   cr_expect_eq(rg_adapter_config_diff(&a, &b, small, sizeof small), 3, "a short buffer still counts them all");
   cr_expect_str_eq(small, "-ttl,");
 }
+
+Test(registry, forgetting_the_unchanged_keeps_what_changed_or_went_away_in_order) {
+  struct fake f = {0};
+  struct rg_registry *r = open_fake(&single, &f);
+  r->registered = services(4, SIZE_MAX); /* c0000..c0003 */
+  struct rg_service_list want = services(3, SIZE_MAX);
+  want.items[1].port = 9999; /* c0001 changed; c0003 no longer desired */
+  rg_registry_forget_unchanged(r, &want);
+  cr_assert_eq(r->registered.n, 2);
+  cr_expect_str_eq(r->registered.items[0].id, "h:c0001:80", "changed: kept, so that apply replaces it");
+  cr_expect_eq(r->registered.items[0].port, 1001, "the mirror holds what was written, not what is wanted");
+  cr_expect_str_eq(r->registered.items[1].id, "h:c0003:80", "gone: kept, so that apply removes it");
+  cr_expect_eq(rg_registry_apply(r, &want), 0);
+  cr_expect_eq(f.written, 3, "every desired service written again");
+  cr_expect_eq(r->registered.n, 3);
+  finish(r, &want);
+}
