@@ -13,11 +13,9 @@ struct header {
   char *line; /* "Name: value" */
 };
 
-#define CANCEL_POLL_MS 100 /* how often a blocking request looks at the cancel flag */
-
 struct rg_http {
   struct rg_http_xfer x; /* the blocking requests' own transfer */
-  CURLM *waiter;         /* with a cancel flag: drives x, so that a stop is seen within CANCEL_POLL_MS */
+  CURLM *waiter;         /* with a cancel flag: drives x (rg_curl_perform) */
   struct rg_strlist endpoints; /* base URLs */
   size_t current;
   struct header *headers;
@@ -346,45 +344,12 @@ void rg_http_use(struct rg_http *h, size_t i, const char *failed) {
   h->current = i;
 }
 
-/* curl_easy_perform, but with a cancel flag on a multi handle polled every
- * CANCEL_POLL_MS: libcurl calls the progress callback only about once a
- * second while a server sends nothing, so a request to a hung registry
- * would hold a stop for up to that long (README "Lifecycle": SIGTERM stops
- * within a second). The multi handle keeps the connection for the next
- * request, as the easy handle did. */
-static CURLcode perform(struct rg_http *h, CURL *c) {
-  if (h->cancel == NULL) return curl_easy_perform(c);
-  if (h->waiter == NULL && (h->waiter = curl_multi_init()) == NULL) return curl_easy_perform(c);
-  if (curl_multi_add_handle(h->waiter, c) != CURLM_OK) return curl_easy_perform(c);
-  CURLcode res = CURLE_ABORTED_BY_CALLBACK;
-  for (bool done = false; !done;) {
-    int still = 0, left = 0;
-    if (curl_multi_perform(h->waiter, &still) != CURLM_OK) {
-      res = CURLE_OUT_OF_MEMORY;
-      break;
-    }
-    for (CURLMsg *m; (m = curl_multi_info_read(h->waiter, &left)) != NULL;)
-      if (m->msg == CURLMSG_DONE && m->easy_handle == c) {
-        res = m->data.result;
-        done = true;
-      }
-    if (done || *h->cancel) break; /* cancelled: CURLE_ABORTED_BY_CALLBACK, as the callback would */
-    if (still == 0) { /* finished without a message: not expected of libcurl */
-      res = CURLE_RECV_ERROR;
-      break;
-    }
-    curl_multi_poll(h->waiter, NULL, 0, CANCEL_POLL_MS, NULL);
-  }
-  curl_multi_remove_handle(h->waiter, c);
-  return res;
-}
-
 /* One attempt against endpoint i. RG_OK when a response arrived. */
 static int attempt(struct rg_http *h, size_t i, const char *method, const char *path, const char *ctype,
                    const char *body, size_t body_len, struct rg_http_response *resp, struct rg_buf *why) {
   int rc = rg_http_xfer_setup(h, &h->x, i, method, path, ctype, body, body_len, resp);
   if (rc) return rc;
-  return rg_http_xfer_finish(h, &h->x, i, perform(h, h->x.curl), resp, why);
+  return rg_http_xfer_finish(h, &h->x, i, rg_curl_perform(&h->waiter, h->x.curl, h->cancel), resp, why);
 }
 
 int rg_http_request(struct rg_http *h, const char *method, const char *path, const char *content_type,

@@ -8,6 +8,7 @@
 
 #include "docker/client.h"
 #include "docker/internal.h"
+#include "registrator/curlerr.h"
 
 struct slot {
   CURL *h;     /* kept for the next transfer of this slot */
@@ -120,7 +121,7 @@ static int step(struct batch *b, char *err) {
       return rg_err(err, RG_ESTOPPED, "Docker at %s: inspect: abandoned (stopping)",
                     rg_docker_endpoint(b->d));
   }
-  if (b->active > 0 && curl_multi_poll(b->multi, NULL, 0, 1000, NULL) != CURLM_OK)
+  if (b->active > 0 && curl_multi_poll(b->multi, NULL, 0, RG_CURL_CANCEL_POLL_MS, NULL) != CURLM_OK)
     return rg_err(err, RG_EIO, "Docker at %s: inspect: curl multi failed", rg_docker_endpoint(b->d));
   return RG_OK;
 }

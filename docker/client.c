@@ -25,6 +25,7 @@ struct rg_docker {
   char *unix_path; /* NULL for tcp */
   const struct rg_log *log;
   CURL *h; /* reused for every short request (keep-alive) */
+  CURLM *waiter; /* with a cancel flag: drives h (rg_curl_perform) */
   long connect_ms, request_ms;
   char version[16]; /* negotiated, "" until pinged */
   char server_version[16];
@@ -157,6 +158,7 @@ int rg_docker_open(struct rg_docker **out, const char *docker_host, const struct
 void rg_docker_close(struct rg_docker *d) {
   if (d == NULL) return;
   if (d->h) curl_easy_cleanup(d->h);
+  if (d->waiter) curl_multi_cleanup(d->waiter); /* after the easy handle left it */
   free(d->endpoint);
   free(d->base_url);
   free(d->unix_path);
@@ -366,7 +368,7 @@ static int get(struct rg_docker *d, const char *path, size_t max, bool headers, 
   d->curl_err[0] = '\0';
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, d->curl_err);
   s->body.max = max;
-  CURLcode rc = curl_easy_perform(h);
+  CURLcode rc = rg_curl_perform(&d->waiter, h, d->cancel);
   rg_buf_free(&url);
   *status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);

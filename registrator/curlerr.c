@@ -58,3 +58,30 @@ const char *rg_net_failure_name(enum rg_net_failure kind) {
   }
   return "error";
 }
+
+CURLcode rg_curl_perform(CURLM **waiter, CURL *c, const volatile int *cancel) {
+  if (cancel == NULL) return curl_easy_perform(c);
+  if (*waiter == NULL && (*waiter = curl_multi_init()) == NULL) return curl_easy_perform(c);
+  if (curl_multi_add_handle(*waiter, c) != CURLM_OK) return curl_easy_perform(c);
+  CURLcode res = CURLE_ABORTED_BY_CALLBACK;
+  for (bool done = false; !done;) {
+    int still = 0, left = 0;
+    if (curl_multi_perform(*waiter, &still) != CURLM_OK) {
+      res = CURLE_OUT_OF_MEMORY;
+      break;
+    }
+    for (CURLMsg *m; (m = curl_multi_info_read(*waiter, &left)) != NULL;)
+      if (m->msg == CURLMSG_DONE && m->easy_handle == c) {
+        res = m->data.result;
+        done = true;
+      }
+    if (done || *cancel) break; /* cancelled: CURLE_ABORTED_BY_CALLBACK, as a callback's abort */
+    if (still == 0) { /* ended without a message: not expected of libcurl */
+      res = CURLE_RECV_ERROR;
+      break;
+    }
+    curl_multi_poll(*waiter, NULL, 0, RG_CURL_CANCEL_POLL_MS, NULL);
+  }
+  curl_multi_remove_handle(*waiter, c);
+  return res;
+}

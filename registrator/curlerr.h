@@ -29,6 +29,19 @@ struct rg_net_error {
  * its OS error ("No such file or directory"), which curl's text hides. */
 void rg_curl_classify(CURL *h, CURLcode cc, const char *curl_err, bool unix_socket, struct rg_net_error *out);
 
+/* How often a blocking transfer looks at its cancel flag. */
+#define RG_CURL_CANCEL_POLL_MS 100
+
+/* curl_easy_perform(c), but when cancel is given the transfer runs on
+ * *waiter (a multi handle made on first use, the caller's to clean up after
+ * c) polled every RG_CURL_CANCEL_POLL_MS, and a non-zero *cancel ends it
+ * with CURLE_ABORTED_BY_CALLBACK. libcurl calls a progress callback only
+ * about once a second while the server sends nothing, so a stop would
+ * otherwise wait that long on a hung peer (README "Lifecycle": SIGTERM stops
+ * within a second). The multi handle keeps the connection for the next
+ * transfer, as the easy handle does. */
+CURLcode rg_curl_perform(CURLM **waiter, CURL *c, const volatile int *cancel);
+
 /* "unreachable", "timed out", "TLS error", "protocol error". */
 const char *rg_net_failure_name(enum rg_net_failure kind);
 
