@@ -122,17 +122,24 @@ Test(host, a_prediction_is_written_at_start_before_the_read) {
   reset_log();
 }
 
-Test(host, a_failed_read_keeps_what_was_there_and_the_next_resync_reads_it) {
-  struct rg_host h;
-  rg_host_init(&h, RG_DEREGISTER_ALWAYS, &test_log);
-  struct rg_strlist running = {0}, unread = {0};
-  rg_strlist_add(&running, A);
-  cr_assert_eq(rg_host_resync(&h, &running, &unread), RG_OK);
-  cr_expect_eq(unread.n, 1, "first resync: every container is read");
+/* A host whose first resync found container A running and read it (one
+ * service "x"); running holds A for the test's later resyncs. */
+static void host_with_a_read(struct rg_host *h, struct rg_strlist *running) {
+  rg_host_init(h, RG_DEREGISTER_ALWAYS, &test_log);
+  struct rg_strlist unread = {0};
+  rg_strlist_add(running, A);
+  cr_assert_eq(rg_host_resync(h, running, &unread), RG_OK);
+  cr_assert_eq(unread.n, 1, "first resync: every container is read");
   struct rg_service_list l = {0};
   one_service(&l, A, "x", 1);
-  rg_host_take(&h, A, RG_OK, &l, NULL);
+  rg_host_take(h, A, RG_OK, &l, NULL);
   rg_strlist_free(&unread);
+}
+
+Test(host, a_failed_read_keeps_what_was_there_and_the_next_resync_reads_it) {
+  struct rg_host h;
+  struct rg_strlist running = {0}, unread = {0};
+  host_with_a_read(&h, &running);
   cr_assert_eq(rg_host_resync(&h, &running, &unread), RG_OK);
   cr_expect_eq(unread.n, 0, "a periodic resync reads nothing already read");
   struct rg_service_list none = {0};
@@ -149,14 +156,8 @@ Test(host, a_failed_read_keeps_what_was_there_and_the_next_resync_reads_it) {
 
 Test(host, a_stream_gap_makes_a_full_resync_that_drops_what_vanished) {
   struct rg_host h;
-  rg_host_init(&h, RG_DEREGISTER_ALWAYS, &test_log);
   struct rg_strlist running = {0}, unread = {0};
-  rg_strlist_add(&running, A);
-  rg_host_resync(&h, &running, &unread);
-  struct rg_service_list l = {0};
-  one_service(&l, A, "x", 1);
-  rg_host_take(&h, A, RG_OK, &l, NULL);
-  rg_strlist_free(&unread);
+  host_with_a_read(&h, &running);
   rg_strlist_free(&running); /* A died while the stream was down: no event */
   h.full = true;             /* what the daemon sets on a reconnect */
   uint64_t gen = h.gen;
@@ -174,14 +175,8 @@ Test(host, a_stream_gap_makes_a_full_resync_that_drops_what_vanished) {
  * read. */
 Test(host, a_bare_health_status_is_read_again_at_the_next_resync) {
   struct rg_host h;
-  rg_host_init(&h, RG_DEREGISTER_ALWAYS, &test_log);
   struct rg_strlist running = {0}, unread = {0};
-  rg_strlist_add(&running, A);
-  rg_host_resync(&h, &running, &unread);
-  struct rg_service_list l = {0};
-  one_service(&l, A, "x", 1);
-  rg_host_take(&h, A, RG_OK, &l, NULL);
-  rg_strlist_free(&unread);
+  host_with_a_read(&h, &running);
   cr_expect_eq(rg_host_event(&h, "health_status: healthy", A, -1), RG_HOST_READ);
   struct rg_service_list none = {0};
   rg_host_take(&h, A, RG_OK, &none, NULL);
@@ -191,6 +186,7 @@ Test(host, a_bare_health_status_is_read_again_at_the_next_resync) {
   rg_host_take(&h, A, RG_OK, &none, NULL); /* read the status of before */
   cr_assert_eq(rg_host_resync(&h, &running, &unread), RG_OK);
   cr_expect_eq(unread.n, 1, "Podman's bare event: read again at the next resync");
+  struct rg_service_list l = {0};
   one_service(&l, A, "x", 1);
   rg_host_take(&h, A, RG_OK, &l, NULL); /* the resync's read */
   cr_expect_eq(h.desired.n, 1);
